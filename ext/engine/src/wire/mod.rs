@@ -1,0 +1,1 @@
+//! ZMTP 3.x codec (sans-IO).
