@@ -14,7 +14,8 @@
 # from there (and not from the Ruby install) when the Makefile is written.
 #
 # Environment knobs: CARGO (path to cargo), CARGO_TARGET_DIR (honoured outside
-# `gem install`), LIBCLANG_PATH (directory holding libclang.so, as for bindgen).
+# `gem install`), LIBCLANG_PATH (directory holding libclang.so, as for bindgen),
+# ZMQ_RS_KEEP_TARGET (keep the cargo output even though SOURCE_DATE_EPOCH is set).
 
 require "rbconfig"
 require "shellwords"
