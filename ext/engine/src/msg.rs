@@ -125,7 +125,10 @@ mod tests {
         let mut m = Msg::from_parts(["b", "c"]);
         m.push_front(Bytes::from_static(b"a"));
         assert_eq!(m.len(), 3);
-        assert_eq!(m.parts().map(|p| &p[..]).collect::<Vec<_>>(), [b"a", b"b", b"c"]);
+        assert_eq!(
+            m.parts().map(|p| &p[..]).collect::<Vec<_>>(),
+            [b"a", b"b", b"c"]
+        );
         assert_eq!(m.pop_front().unwrap(), "a");
         assert_eq!(m.first(), "b");
         assert_eq!(m.last(), "c");

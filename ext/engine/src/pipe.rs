@@ -1,0 +1,256 @@
+//! Pipes: a pair of bounded one-way queues joining a socket to one peer (a network
+//! connection, or another socket for inproc).
+//!
+//! Each queue has exactly one writer and one reader. The reader is woken only when the
+//! queue goes from empty to non-empty, and a writer that hit the high-water mark is woken
+//! only once the queue has drained to its low-water mark, so a busy pipe costs no
+//! wake-ups at all.
+
+use crate::msg::Msg;
+use crossbeam_queue::SegQueue;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering::SeqCst};
+use std::sync::Arc;
+
+/// Something to wake: a socket's [`crate::signal::Signal`], or the I/O thread on behalf
+/// of one connection.
+pub trait Wake: Send + Sync {
+    fn wake(&self);
+}
+
+impl Wake for crate::signal::Signal {
+    fn wake(&self) {
+        self.raise();
+    }
+}
+
+/// One direction of a pipe.
+pub struct Queue {
+    items: SegQueue<Msg>,
+    /// Counted after the push and after the pop, so it can dip to -1 for a moment. The reader is woken by the push that finds it at 0: at that point every
+    /// earlier item has been both counted and consumed, so the reader may be asleep.
+    len: AtomicIsize,
+    /// 0 means unlimited.
+    hwm: usize,
+    writer_waiting: AtomicBool,
+    /// The writer will push nothing more.
+    closed: AtomicBool,
+    /// The reader will pop nothing more: pushing is pointless.
+    reader_gone: AtomicBool,
+    reader: Arc<dyn Wake>,
+    writer: Arc<dyn Wake>,
+}
+
+impl Queue {
+    pub fn new(hwm: usize, reader: Arc<dyn Wake>, writer: Arc<dyn Wake>) -> Queue {
+        Queue {
+            items: SegQueue::new(),
+            len: AtomicIsize::new(0),
+            hwm,
+            writer_waiting: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            reader_gone: AtomicBool::new(false),
+            reader,
+            writer,
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.hwm != 0 && self.len() >= self.hwm
+    }
+
+    /// Whether a push would succeed now. If not, the writer is woken when it would.
+    pub fn check_write(&self) -> bool {
+        if !self.full() {
+            return true;
+        }
+        self.writer_waiting.store(true, SeqCst);
+        // Re-check after announcing that we wait, so a drain in between is not missed.
+        !self.full()
+    }
+
+    /// Pushes unless the queue is at its high-water mark; gives the message back if it is.
+    pub fn try_push(&self, msg: Msg) -> Result<(), Msg> {
+        if !self.check_write() {
+            return Err(msg);
+        }
+        self.push(msg);
+        Ok(())
+    }
+
+    /// Pushes regardless of the high-water mark (for the few messages libzmq never
+    /// drops: subscriptions, and the I/O thread's bounded read batches).
+    pub fn push(&self, msg: Msg) {
+        self.items.push(msg);
+        let before = self.len.fetch_add(1, SeqCst);
+        if before == 0 {
+            self.reader.wake();
+        }
+    }
+
+    pub fn pop(&self) -> Option<Msg> {
+        let msg = self.items.pop()?;
+        let before = self.len.fetch_sub(1, SeqCst);
+        if self.writer_waiting.load(SeqCst) {
+            let low_water = self.hwm - self.hwm / 2;
+            if before - 1 <= low_water as isize && self.writer_waiting.swap(false, SeqCst) {
+                self.writer.wake();
+            }
+        }
+        Some(msg)
+    }
+
+    /// Number of messages queued (may briefly miss one being pushed).
+    pub fn len(&self) -> usize {
+        self.len.load(SeqCst).max(0) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn hwm(&self) -> usize {
+        self.hwm
+    }
+
+    /// The writer is done; the reader drains what is left and then sees `is_finished`.
+    pub fn close(&self) {
+        if !self.closed.swap(true, SeqCst) {
+            self.reader.wake();
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(SeqCst)
+    }
+
+    /// Closed and drained.
+    pub fn is_finished(&self) -> bool {
+        self.is_closed() && self.items.is_empty()
+    }
+
+    /// The reader is gone; the writer should stop using this queue.
+    pub fn abandon(&self) {
+        if !self.reader_gone.swap(true, SeqCst) {
+            self.writer.wake();
+        }
+    }
+
+    pub fn is_abandoned(&self) -> bool {
+        self.reader_gone.load(SeqCst)
+    }
+
+    /// Drops everything queued (used when a socket closes with zero linger).
+    pub fn discard(&self) {
+        while self.pop().is_some() {}
+    }
+}
+
+pub type PipeId = u64;
+
+static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
+
+pub fn next_pipe_id() -> PipeId {
+    NEXT_PIPE_ID.fetch_add(1, SeqCst)
+}
+
+/// One end of a pipe: what this side reads (`rx`) and writes (`tx`).
+#[derive(Clone)]
+pub struct PipeEnd {
+    pub id: PipeId,
+    pub rx: Arc<Queue>,
+    pub tx: Arc<Queue>,
+}
+
+impl PipeEnd {
+    /// Whether the peer can still take messages.
+    pub fn writable(&self) -> bool {
+        !self.tx.is_abandoned() && !self.tx.is_closed()
+    }
+
+    /// This side is done with the pipe: no more writes, and nothing more will be read.
+    pub fn shut(&self) {
+        self.tx.close();
+        self.rx.abandon();
+    }
+}
+
+/// Builds both ends of a pipe. `a_wake` wakes side A (reader of `b_to_a`, writer of
+/// `a_to_b`), `b_wake` side B. HWMs are per direction (0: unlimited).
+pub fn pipe_pair(
+    a_wake: Arc<dyn Wake>,
+    b_wake: Arc<dyn Wake>,
+    a_to_b_hwm: usize,
+    b_to_a_hwm: usize,
+) -> (PipeEnd, PipeEnd) {
+    let id = next_pipe_id();
+    let a_to_b = Arc::new(Queue::new(a_to_b_hwm, b_wake.clone(), a_wake.clone()));
+    let b_to_a = Arc::new(Queue::new(b_to_a_hwm, a_wake, b_wake));
+    (
+        PipeEnd {
+            id,
+            rx: b_to_a.clone(),
+            tx: a_to_b.clone(),
+        },
+        PipeEnd {
+            id,
+            rx: a_to_b,
+            tx: b_to_a,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[derive(Default)]
+    struct Counter(AtomicUsize);
+    impl Wake for Counter {
+        fn wake(&self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    #[test]
+    fn reader_woken_only_on_empty_to_non_empty() {
+        let (r, w) = (Arc::new(Counter::default()), Arc::new(Counter::default()));
+        let q = Queue::new(0, r.clone(), w.clone());
+        q.push(Msg::new("a"));
+        q.push(Msg::new("b"));
+        assert_eq!(r.0.load(SeqCst), 1);
+        assert_eq!(q.pop().unwrap().first(), "a");
+        assert_eq!(q.pop().unwrap().first(), "b");
+        assert!(q.pop().is_none());
+        q.push(Msg::new("c"));
+        assert_eq!(r.0.load(SeqCst), 2);
+        assert_eq!(w.0.load(SeqCst), 0);
+    }
+
+    #[test]
+    fn hwm_refuses_then_wakes_writer_at_low_water() {
+        let (r, w) = (Arc::new(Counter::default()), Arc::new(Counter::default()));
+        let q = Queue::new(4, r, w.clone());
+        for i in 0..4u8 {
+            q.try_push(Msg::new(vec![i])).unwrap();
+        }
+        let back = q.try_push(Msg::new("x")).unwrap_err();
+        assert_eq!(back.first(), "x");
+        q.pop();
+        assert_eq!(w.0.load(SeqCst), 0, "above the low-water mark");
+        q.pop();
+        assert_eq!(w.0.load(SeqCst), 1, "at the low-water mark");
+        assert!(q.try_push(Msg::new("y")).is_ok());
+    }
+
+    #[test]
+    fn close_lets_reader_drain_then_finish() {
+        let (r, w) = (Arc::new(Counter::default()), Arc::new(Counter::default()));
+        let q = Queue::new(0, r.clone(), w);
+        q.push(Msg::new("last"));
+        q.close();
+        assert!(!q.is_finished());
+        assert_eq!(q.pop().unwrap().first(), "last");
+        assert!(q.is_finished());
+    }
+}

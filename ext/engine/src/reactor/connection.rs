@@ -1,0 +1,410 @@
+//! One network connection on the I/O thread: reads and decodes in batches into the
+//! socket's pipe, encodes and writes in batches out of it, and keeps the timers of the
+//! handshake, heartbeats and linger.
+
+use super::{ConnConfig, LinkWake, Stream};
+use crate::msg::Msg;
+use crate::pipe::{pipe_pair, PipeEnd};
+use crate::socket::{Command, SocketInner};
+use crate::wire::{Session, SessionConfig, SessionEvent};
+use bytes::{Buf, BytesMut};
+use mio::{Interest, Registry, Token};
+use std::io::{self, Read, Write};
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+/// Read buffer growth step.
+const READ_CHUNK: usize = 64 * 1024;
+/// Encode at most this much before writing, so one busy pipe cannot hog memory.
+const WRITE_BATCH: usize = 256 * 1024;
+/// Read at most this much per turn, so one busy peer cannot starve the others.
+const READ_BUDGET: usize = 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Listener(usize),
+    Dialer(usize),
+    /// Its listener or dialer is gone; it only lingers.
+    Orphan,
+}
+
+/// The pipe a connection starts with.
+pub(crate) enum ConnEnd {
+    /// Make a pipe when the handshake completes.
+    Fresh(Arc<LinkWake>),
+    /// A dialer's pipe, made at connect time; `true` if it served a connection before.
+    Persistent(PipeEnd, Arc<LinkWake>, bool),
+}
+
+pub(crate) struct Conn {
+    stream: Stream,
+    pub origin: Origin,
+    socket: Weak<SocketInner>,
+    cfg: Arc<ConnConfig>,
+    session: Session,
+    inbuf: BytesMut,
+    outbuf: BytesMut,
+    pipe: Option<PipeEnd>,
+    persistent: bool,
+    reconnect: bool,
+    wake: Arc<LinkWake>,
+    events: Vec<SessionEvent>,
+    connected: bool,
+    /// Edge-triggered readiness we have not used up yet.
+    readable: bool,
+    writable: bool,
+    /// The socket's inbound queue is at its mark: stop reading until it drains.
+    read_paused: bool,
+    handshake_deadline: Option<Instant>,
+    last_input: Instant,
+    next_ping: Option<Instant>,
+    peer_ttl: Option<Duration>,
+    lingering: bool,
+    linger_deadline: Option<Instant>,
+}
+
+impl Conn {
+    pub fn new(
+        stream: Stream,
+        origin: Origin,
+        socket: Weak<SocketInner>,
+        cfg: Arc<ConnConfig>,
+        end: ConnEnd,
+    ) -> Conn {
+        stream.tune();
+        let mut session = Session::new(SessionConfig {
+            socket_type: cfg.kind,
+            identity: cfg.identity.clone(),
+            maxmsgsize: cfg.maxmsgsize,
+            as_server: false,
+        });
+        let mut outbuf = BytesMut::with_capacity(READ_CHUNK);
+        session.start(&mut outbuf);
+        let (pipe, wake, persistent, reconnect) = match end {
+            ConnEnd::Fresh(w) => (None, w, false, false),
+            ConnEnd::Persistent(p, w, again) => (Some(p), w, true, again),
+        };
+        let now = Instant::now();
+        Conn {
+            connected: matches!(origin, Origin::Listener(_)),
+            stream,
+            origin,
+            socket,
+            handshake_deadline: cfg.handshake_ivl.map(|d| now + d),
+            cfg,
+            session,
+            inbuf: BytesMut::new(),
+            outbuf,
+            pipe,
+            persistent,
+            reconnect,
+            wake,
+            events: Vec::new(),
+            readable: false,
+            writable: false,
+            read_paused: false,
+            last_input: now,
+            next_ping: None,
+            peer_ttl: None,
+            lingering: false,
+            linger_deadline: None,
+        }
+    }
+
+    pub fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+        registry.register(
+            &mut self.stream,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        )
+    }
+
+    pub fn deregister(&mut self, registry: &Registry) {
+        let _ = registry.deregister(&mut self.stream);
+    }
+
+    pub fn note_readiness(&mut self, readable: bool, writable: bool) {
+        self.readable |= readable;
+        self.writable |= writable;
+    }
+
+    pub fn clear_wake_flag(&self) {
+        self.wake.queued.store(false, SeqCst);
+    }
+
+    pub fn was_ready(&self) -> bool {
+        self.session.is_ready()
+    }
+
+    /// Gives a dialer's pipe back for the next connection.
+    pub fn take_persistent_pipe(&mut self) -> Option<PipeEnd> {
+        if self.persistent {
+            self.pipe.take()
+        } else {
+            self.abandon_pipe();
+            None
+        }
+    }
+
+    /// The connection is gone for good: the socket forgets the peer.
+    pub fn abandon_pipe(&self) {
+        if let Some(p) = &self.pipe {
+            p.shut();
+            if let Some(s) = self.socket.upgrade() {
+                s.post(Command::Detach(p.id));
+            }
+        }
+    }
+
+    /// Starts lingering. Returns false if there is nothing to deliver.
+    pub fn start_linger(&mut self, linger: Option<Duration>) -> bool {
+        self.lingering = true;
+        if linger == Some(Duration::ZERO) || self.pipe.is_none() {
+            return false;
+        }
+        self.linger_deadline = linger.map(|l| Instant::now() + l);
+        if let (false, Some(p), Some(s)) = (self.persistent, &self.pipe, self.socket.upgrade()) {
+            // The socket drops its end; we deliver what it had queued.
+            s.post(Command::Detach(p.id));
+        }
+        true
+    }
+
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let heartbeat = self
+            .cfg
+            .heartbeat_ivl
+            .filter(|_| self.session.is_ready())
+            .map(|ivl| self.last_input + ivl + self.cfg.heartbeat_timeout.unwrap_or(ivl));
+        let ttl = self.peer_ttl.map(|t| self.last_input + t);
+        [
+            self.handshake_deadline,
+            self.linger_deadline,
+            self.next_ping,
+            heartbeat,
+            ttl,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Runs due timers; returns false if the connection must close.
+    pub fn on_timer(&mut self, now: Instant) -> bool {
+        if self.handshake_deadline.is_some_and(|d| d <= now) && !self.session.is_ready() {
+            return false;
+        }
+        if self.linger_deadline.is_some_and(|d| d <= now) {
+            return false;
+        }
+        if let Some(ivl) = self.cfg.heartbeat_ivl.filter(|_| self.session.is_ready()) {
+            let timeout = self.cfg.heartbeat_timeout.unwrap_or(ivl);
+            if self.last_input + ivl + timeout <= now {
+                return false;
+            }
+            if self.next_ping.is_some_and(|t| t <= now) {
+                if self.session.peer_minor() == Some(1) {
+                    self.session
+                        .encode_ping(&mut self.outbuf, self.cfg.heartbeat_ttl_ms, b"");
+                }
+                self.next_ping = Some(now + ivl);
+            }
+        }
+        if self.peer_ttl.is_some_and(|t| self.last_input + t <= now) {
+            return false;
+        }
+        true
+    }
+
+    /// Does all the reading and writing it can. Returns false when the connection is
+    /// finished (peer gone, protocol error, lingering done). `on_connected` runs when a
+    /// handshake completes.
+    pub fn drive(&mut self, on_connected: &mut dyn FnMut()) -> bool {
+        if !self.connected {
+            match self.stream.connect_result() {
+                Ok(true) => self.connected = true,
+                Ok(false) => return true,
+                Err(_) => return false,
+            }
+        }
+        if self.pipe.as_ref().is_some_and(|p| p.tx.is_abandoned()) && !self.lingering {
+            // The socket is gone.
+            return false;
+        }
+        let mut alive = self.read_all(on_connected);
+        if self.flush().is_err() {
+            return false;
+        }
+        if alive && self.lingering {
+            let drained = self.pipe.as_ref().is_none_or(|p| p.rx.is_finished());
+            if drained && self.outbuf.is_empty() {
+                alive = false;
+            }
+        }
+        alive
+    }
+
+    fn read_all(&mut self, on_connected: &mut dyn FnMut()) -> bool {
+        if self.read_paused {
+            let resumed = self.pipe.as_ref().is_none_or(|p| p.tx.check_write());
+            if !resumed {
+                return true;
+            }
+            self.read_paused = false;
+        }
+        let mut budget = READ_BUDGET;
+        while self.readable && budget > 0 {
+            let start = self.inbuf.len();
+            let want = self
+                .session
+                .input_needed()
+                .saturating_sub(start)
+                .clamp(READ_CHUNK, 16 * READ_CHUNK);
+            self.inbuf.resize(start + want, 0);
+            match self.stream.read(&mut self.inbuf[start..]) {
+                Ok(0) => {
+                    self.inbuf.truncate(start);
+                    return false;
+                }
+                Ok(n) => {
+                    self.inbuf.truncate(start + n);
+                    budget = budget.saturating_sub(n);
+                    self.last_input = Instant::now();
+                    if !self.decode(on_connected) {
+                        return false;
+                    }
+                    if self.read_paused {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.inbuf.truncate(start);
+                    self.readable = false;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    self.inbuf.truncate(start);
+                }
+                Err(_) => {
+                    self.inbuf.truncate(start);
+                    return false;
+                }
+            }
+        }
+        if budget == 0 {
+            // More may be waiting: come back after the others had their turn.
+            crate::pipe::Wake::wake(&*self.wake);
+        }
+        true
+    }
+
+    /// Feeds the read buffer to the session and acts on its events.
+    fn decode(&mut self, on_connected: &mut dyn FnMut()) -> bool {
+        let mut events = std::mem::take(&mut self.events);
+        let result = self
+            .session
+            .receive(&mut self.inbuf, &mut self.outbuf, &mut |ev| events.push(ev));
+        let mut ok = true;
+        for ev in events.drain(..) {
+            match ev {
+                SessionEvent::Ready { peer_identity, .. } => {
+                    if !self.on_ready(peer_identity.unwrap_or_default()) {
+                        ok = false;
+                    }
+                    on_connected();
+                }
+                SessionEvent::Message(msg) => self.deliver(msg),
+                SessionEvent::Ping { ttl_ms } => {
+                    self.peer_ttl = (ttl_ms > 0).then(|| Duration::from_millis(ttl_ms as u64));
+                }
+                SessionEvent::Pong => {}
+            }
+        }
+        self.events = events;
+        if let Some(p) = &self.pipe {
+            if p.tx.hwm() != 0 && p.tx.len() >= p.tx.hwm() && !p.tx.check_write() {
+                self.read_paused = true;
+            }
+        }
+        if result.is_err() {
+            // The session may have queued an ERROR command for the peer: try to send it.
+            let _ = self.flush();
+            return false;
+        }
+        ok
+    }
+
+    fn on_ready(&mut self, peer_identity: bytes::Bytes) -> bool {
+        self.handshake_deadline = None;
+        if let Some(ivl) = self.cfg.heartbeat_ivl {
+            self.next_ping = Some(Instant::now() + ivl);
+        }
+        let Some(socket) = self.socket.upgrade() else {
+            return false;
+        };
+        match &self.pipe {
+            Some(p) => {
+                if self.reconnect {
+                    socket.post(Command::Hiccup(p.id));
+                }
+            }
+            None => {
+                let (socket_end, io_end) = pipe_pair(
+                    socket.signal.clone(),
+                    self.wake.clone(),
+                    self.cfg.sndhwm,
+                    self.cfg.rcvhwm,
+                );
+                self.pipe = Some(io_end);
+                socket.post(Command::Attach {
+                    pipe: socket_end,
+                    identity: peer_identity,
+                });
+            }
+        }
+        true
+    }
+
+    fn deliver(&mut self, msg: Msg) {
+        if let Some(p) = &self.pipe {
+            if !p.tx.is_abandoned() {
+                // Reading pauses at the mark, so this overshoots it by one read batch.
+                p.tx.push(msg);
+            }
+        }
+    }
+
+    /// Encodes queued messages and writes until the kernel takes no more.
+    fn flush(&mut self) -> io::Result<()> {
+        loop {
+            if self.session.is_ready() {
+                if let Some(p) = &self.pipe {
+                    while self.outbuf.len() < WRITE_BATCH {
+                        match p.rx.pop() {
+                            Some(m) => self.session.encode_message(&m, &mut self.outbuf),
+                            None => break,
+                        }
+                    }
+                }
+            }
+            if self.outbuf.is_empty() || !self.writable || !self.connected {
+                return Ok(());
+            }
+            match self.stream.write(&self.outbuf) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.outbuf.advance(n);
+                    if self.outbuf.is_empty() {
+                        self.outbuf.clear();
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.writable = false;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,666 @@
+//! The I/O thread: one `mio::Poll` driving every listener, dialer and connection of a
+//! context.
+//!
+//! Sockets talk to it through a command queue; pipes wake it through [`LinkWake`], which
+//! queues the id of the link (connection or dialer) whose pipe changed and touches the
+//! mio waker only if the thread is actually asleep in `poll`.
+
+mod connection;
+mod stream;
+
+use crate::error::Result;
+use crate::options::Options;
+use crate::pipe::{pipe_pair, PipeEnd, Wake};
+use crate::signal::Signal;
+use crate::socket::SocketInner;
+use crate::socket_type::SocketType;
+use bytes::Bytes;
+use connection::{Conn, ConnEnd, Origin};
+use crossbeam_queue::SegQueue;
+use mio::{Events, Interest, Poll, Token, Waker};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+pub(crate) use stream::Stream;
+
+const WAKER: Token = Token(0);
+
+/// What a connection needs to know of its socket's options, copied at bind/connect time
+/// as libzmq does.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnConfig {
+    pub kind: SocketType,
+    pub identity: Bytes,
+    pub sndhwm: usize,
+    pub rcvhwm: usize,
+    pub maxmsgsize: Option<u64>,
+    pub heartbeat_ivl: Option<Duration>,
+    pub heartbeat_ttl_ms: u32,
+    pub heartbeat_timeout: Option<Duration>,
+    pub handshake_ivl: Option<Duration>,
+    pub reconnect_ivl: Option<Duration>,
+    pub reconnect_ivl_max: Duration,
+    pub immediate: bool,
+}
+
+fn positive_ms(ms: i32) -> Option<Duration> {
+    (ms > 0).then(|| Duration::from_millis(ms as u64))
+}
+
+impl ConnConfig {
+    pub fn new(kind: SocketType, o: &Options) -> Self {
+        ConnConfig {
+            kind,
+            identity: o.identity.clone(),
+            sndhwm: o.sndhwm.max(0) as usize,
+            rcvhwm: o.rcvhwm.max(0) as usize,
+            maxmsgsize: o.maxmsgsize(),
+            heartbeat_ivl: positive_ms(o.heartbeat_ivl),
+            heartbeat_ttl_ms: o.heartbeat_ttl.max(0) as u32,
+            heartbeat_timeout: positive_ms(o.heartbeat_timeout_ms()),
+            handshake_ivl: positive_ms(o.handshake_ivl),
+            // -1 turns reconnection off, as in libzmq.
+            reconnect_ivl: (o.reconnect_ivl >= 0)
+                .then(|| Duration::from_millis(o.reconnect_ivl.max(1) as u64)),
+            reconnect_ivl_max: Duration::from_millis(o.reconnect_ivl_max.max(0) as u64),
+            immediate: o.immediate,
+        }
+    }
+}
+
+pub(crate) enum Listener {
+    Tcp(mio::net::TcpListener),
+    /// The path is removed when the listener goes.
+    Unix(mio::net::UnixListener, PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum DialTarget {
+    Tcp(Vec<SocketAddr>),
+    Unix(PathBuf),
+}
+
+enum Cmd {
+    AddListener {
+        id: usize,
+        listener: Listener,
+        socket: Weak<SocketInner>,
+        cfg: Arc<ConnConfig>,
+    },
+    AddDialer {
+        id: usize,
+        target: DialTarget,
+        socket: Weak<SocketInner>,
+        cfg: Arc<ConnConfig>,
+        pipe: Option<PipeEnd>,
+        wake: Arc<LinkWake>,
+    },
+    Remove {
+        id: usize,
+        linger: Option<Duration>,
+    },
+    Shutdown,
+}
+
+struct Shared {
+    waker: Waker,
+    commands: SegQueue<Cmd>,
+    /// Links whose pipes have something for the I/O thread.
+    ready: SegQueue<usize>,
+    /// True while the thread is (about to be) blocked in `poll`.
+    polling: AtomicBool,
+    next_id: AtomicUsize,
+}
+
+impl Shared {
+    fn nudge(&self) {
+        if self.polling.swap(false, SeqCst) {
+            let _ = self.waker.wake();
+        }
+    }
+}
+
+/// Wakes the I/O thread on behalf of one link.
+pub(crate) struct LinkWake {
+    shared: Arc<Shared>,
+    id: usize,
+    queued: AtomicBool,
+}
+
+impl Wake for LinkWake {
+    fn wake(&self) {
+        if !self.queued.swap(true, SeqCst) {
+            self.shared.ready.push(self.id);
+            self.shared.nudge();
+        }
+    }
+}
+
+pub(crate) struct Reactor {
+    shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Reactor {
+    pub fn start() -> Result<Arc<Reactor>> {
+        let poll = Poll::new()?;
+        let waker = Waker::new(poll.registry(), WAKER)?;
+        let shared = Arc::new(Shared {
+            waker,
+            commands: SegQueue::new(),
+            ready: SegQueue::new(),
+            polling: AtomicBool::new(false),
+            next_id: AtomicUsize::new(1),
+        });
+        let loop_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("zmq-rs-io".into())
+            .spawn(move || IoLoop::new(poll, loop_shared).run())?;
+        Ok(Arc::new(Reactor {
+            shared,
+            thread: Mutex::new(Some(thread)),
+        }))
+    }
+
+    fn next_id(&self) -> usize {
+        self.shared.next_id.fetch_add(1, SeqCst)
+    }
+
+    fn submit(&self, cmd: Cmd) {
+        self.shared.commands.push(cmd);
+        self.shared.nudge();
+    }
+
+    pub fn add_listener(
+        &self,
+        listener: Listener,
+        socket: Weak<SocketInner>,
+        cfg: ConnConfig,
+    ) -> usize {
+        let id = self.next_id();
+        self.submit(Cmd::AddListener {
+            id,
+            listener,
+            socket,
+            cfg: Arc::new(cfg),
+        });
+        id
+    }
+
+    /// Starts connecting. With `early_pipe`, the pipe is made now and its socket end
+    /// returned, so messages queue while the connection is being made; it survives
+    /// reconnects.
+    pub fn add_dialer(
+        &self,
+        target: DialTarget,
+        socket: Weak<SocketInner>,
+        cfg: ConnConfig,
+        socket_signal: Arc<Signal>,
+        early_pipe: bool,
+    ) -> (usize, Option<PipeEnd>) {
+        let id = self.next_id();
+        let wake = Arc::new(LinkWake {
+            shared: self.shared.clone(),
+            id,
+            queued: AtomicBool::new(false),
+        });
+        let (socket_end, io_end) = if early_pipe {
+            let (s, i) = pipe_pair(socket_signal, wake.clone(), cfg.sndhwm, cfg.rcvhwm);
+            (Some(s), Some(i))
+        } else {
+            (None, None)
+        };
+        self.submit(Cmd::AddDialer {
+            id,
+            target,
+            socket,
+            cfg: Arc::new(cfg),
+            pipe: io_end,
+            wake,
+        });
+        (id, socket_end)
+    }
+
+    /// Stops a listener or dialer; its connections deliver what is queued for up to
+    /// `linger` (`None`: no limit).
+    pub fn remove(&self, id: usize, linger: Option<Duration>) {
+        self.submit(Cmd::Remove { id, linger });
+    }
+
+    /// Ends the thread once every connection has finished lingering.
+    pub fn shutdown_and_join(&self) {
+        self.submit(Cmd::Shutdown);
+        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = handle {
+            if h.thread().id() != std::thread::current().id() {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+struct ListenerEntry {
+    listener: Listener,
+    socket: Weak<SocketInner>,
+    cfg: Arc<ConnConfig>,
+}
+
+struct DialerEntry {
+    target: DialTarget,
+    socket: Weak<SocketInner>,
+    cfg: Arc<ConnConfig>,
+    /// The persistent pipe while no connection holds it.
+    pipe: Option<PipeEnd>,
+    wake: Arc<LinkWake>,
+    /// The connection (or connection attempt) in progress.
+    conn: Option<usize>,
+    next_attempt: Option<Instant>,
+    backoff: Duration,
+    /// Which of the resolved addresses to try next.
+    addr_index: usize,
+    /// A pipe was attached before: a new connection is a reconnect.
+    had_connection: bool,
+}
+
+struct IoLoop {
+    poll: Poll,
+    shared: Arc<Shared>,
+    listeners: HashMap<usize, ListenerEntry>,
+    dialers: HashMap<usize, DialerEntry>,
+    conns: HashMap<usize, Conn>,
+    shutting_down: bool,
+}
+
+impl IoLoop {
+    fn new(poll: Poll, shared: Arc<Shared>) -> Self {
+        IoLoop {
+            poll,
+            shared,
+            listeners: HashMap::new(),
+            dialers: HashMap::new(),
+            conns: HashMap::new(),
+            shutting_down: false,
+        }
+    }
+
+    fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        loop {
+            self.shared.polling.store(true, SeqCst);
+            let timeout = if !self.shared.commands.is_empty() || !self.shared.ready.is_empty() {
+                Some(Duration::ZERO)
+            } else {
+                self.next_deadline()
+                    .map(|d| d.saturating_duration_since(Instant::now()))
+            };
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    break;
+                }
+            }
+            self.shared.polling.store(false, SeqCst);
+            self.run_commands();
+            for ev in events.iter() {
+                match ev.token() {
+                    WAKER => {}
+                    Token(id) => {
+                        self.on_event(id, ev.is_readable(), ev.is_writable() || ev.is_error())
+                    }
+                }
+            }
+            // Only what was queued before this turn: a link that re-queues itself
+            // must not starve commands, timers and the other links.
+            for _ in 0..self.shared.ready.len() {
+                match self.shared.ready.pop() {
+                    Some(id) => self.on_pipe_activity(id),
+                    None => break,
+                }
+            }
+            self.run_timers();
+            if self.shutting_down && self.conns.is_empty() {
+                break;
+            }
+        }
+        // Whatever is left (an error in poll) is dropped with its pipes shut.
+        for (_, c) in self.conns.drain() {
+            c.abandon_pipe();
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let conns = self.conns.values().filter_map(Conn::next_deadline);
+        let dialers = self.dialers.values().filter_map(|d| d.next_attempt);
+        conns.chain(dialers).min()
+    }
+
+    fn run_commands(&mut self) {
+        while let Some(cmd) = self.shared.commands.pop() {
+            match cmd {
+                Cmd::AddListener {
+                    id,
+                    mut listener,
+                    socket,
+                    cfg,
+                } => {
+                    let reg = match &mut listener {
+                        Listener::Tcp(l) => {
+                            self.poll
+                                .registry()
+                                .register(l, Token(id), Interest::READABLE)
+                        }
+                        Listener::Unix(l, _) => {
+                            self.poll
+                                .registry()
+                                .register(l, Token(id), Interest::READABLE)
+                        }
+                    };
+                    if reg.is_ok() {
+                        self.listeners.insert(
+                            id,
+                            ListenerEntry {
+                                listener,
+                                socket,
+                                cfg,
+                            },
+                        );
+                        self.accept(id);
+                    }
+                }
+                Cmd::AddDialer {
+                    id,
+                    target,
+                    socket,
+                    cfg,
+                    pipe,
+                    wake,
+                } => {
+                    self.dialers.insert(
+                        id,
+                        DialerEntry {
+                            target,
+                            socket,
+                            backoff: cfg.reconnect_ivl.unwrap_or(Duration::from_millis(100)),
+                            cfg,
+                            pipe,
+                            wake,
+                            conn: None,
+                            next_attempt: None,
+                            addr_index: 0,
+                            had_connection: false,
+                        },
+                    );
+                    self.dial(id);
+                }
+                Cmd::Remove { id, linger } => self.remove(id, linger),
+                Cmd::Shutdown => {
+                    self.shutting_down = true;
+                    let ids: Vec<usize> = self
+                        .listeners
+                        .keys()
+                        .chain(self.dialers.keys())
+                        .copied()
+                        .collect();
+                    for id in ids {
+                        self.remove(id, Some(Duration::ZERO));
+                    }
+                    // Connections already lingering keep their deadline.
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, id: usize, linger: Option<Duration>) {
+        if let Some(mut l) = self.listeners.remove(&id) {
+            match &mut l.listener {
+                Listener::Tcp(t) => {
+                    let _ = self.poll.registry().deregister(t);
+                }
+                Listener::Unix(u, path) => {
+                    let _ = self.poll.registry().deregister(u);
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            let owned: Vec<usize> = self
+                .conns
+                .iter()
+                .filter(|(_, c)| c.origin == Origin::Listener(id))
+                .map(|(k, _)| *k)
+                .collect();
+            for c in owned {
+                self.linger_conn(c, linger);
+            }
+        }
+        if let Some(d) = self.dialers.remove(&id) {
+            if let Some(p) = d.pipe {
+                p.shut();
+            }
+            if let Some(c) = d.conn {
+                self.linger_conn(c, linger);
+            }
+        }
+    }
+
+    fn linger_conn(&mut self, id: usize, linger: Option<Duration>) {
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        conn.origin = Origin::Orphan;
+        if !conn.start_linger(linger) {
+            self.close_conn(id);
+        } else {
+            self.drive(id);
+        }
+    }
+
+    fn accept(&mut self, id: usize) {
+        loop {
+            let Some(entry) = self.listeners.get_mut(&id) else {
+                return;
+            };
+            if entry.socket.strong_count() == 0 {
+                self.remove(id, Some(Duration::ZERO));
+                return;
+            }
+            let accepted = match &entry.listener {
+                Listener::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
+                Listener::Unix(l, _) => l.accept().map(|(s, _)| Stream::Unix(s)),
+            };
+            match accepted {
+                Ok(stream) => {
+                    let (socket, cfg) = (entry.socket.clone(), entry.cfg.clone());
+                    let cid = self.shared.next_id.fetch_add(1, SeqCst);
+                    let wake = Arc::new(LinkWake {
+                        shared: self.shared.clone(),
+                        id: cid,
+                        queued: AtomicBool::new(false),
+                    });
+                    let conn = Conn::new(
+                        stream,
+                        Origin::Listener(id),
+                        socket,
+                        cfg,
+                        ConnEnd::Fresh(wake),
+                    );
+                    self.register_conn(cid, conn);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // Out of fds or a connection reset before accept: try again on the next
+                // readiness event rather than spin.
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn register_conn(&mut self, cid: usize, mut conn: Conn) {
+        if conn.register(self.poll.registry(), Token(cid)).is_err() {
+            conn.abandon_pipe();
+            return;
+        }
+        self.conns.insert(cid, conn);
+        self.drive(cid);
+    }
+
+    fn dial(&mut self, id: usize) {
+        let Some(d) = self.dialers.get_mut(&id) else {
+            return;
+        };
+        d.next_attempt = None;
+        if d.socket.strong_count() == 0 {
+            self.remove(id, Some(Duration::ZERO));
+            return;
+        }
+        let stream = match &d.target {
+            DialTarget::Tcp(addrs) => {
+                let addr = addrs[d.addr_index % addrs.len()];
+                d.addr_index += 1;
+                mio::net::TcpStream::connect(addr).map(Stream::Tcp)
+            }
+            DialTarget::Unix(path) => mio::net::UnixStream::connect(path).map(Stream::Unix),
+        };
+        match stream {
+            Ok(stream) => {
+                let cid = self.shared.next_id.fetch_add(1, SeqCst);
+                let end = match d.pipe.take() {
+                    Some(p) => ConnEnd::Persistent(p, d.wake.clone(), d.had_connection),
+                    None => ConnEnd::Fresh(d.wake.clone()),
+                };
+                d.conn = Some(cid);
+                let conn = Conn::new(
+                    stream,
+                    Origin::Dialer(id),
+                    d.socket.clone(),
+                    d.cfg.clone(),
+                    end,
+                );
+                self.register_conn(cid, conn);
+            }
+            Err(_) => self.schedule_redial(id),
+        }
+    }
+
+    fn schedule_redial(&mut self, id: usize) {
+        let Some(d) = self.dialers.get_mut(&id) else {
+            return;
+        };
+        d.conn = None;
+        match d.cfg.reconnect_ivl {
+            None => {
+                // Reconnection is off: the endpoint is done.
+                if let Some(p) = d.pipe.take() {
+                    p.shut();
+                }
+            }
+            Some(base) => {
+                d.next_attempt = Some(Instant::now() + d.backoff);
+                if d.cfg.reconnect_ivl_max > base {
+                    d.backoff = (d.backoff * 2).min(d.cfg.reconnect_ivl_max);
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, id: usize, readable: bool, writable: bool) {
+        if self.listeners.contains_key(&id) {
+            self.accept(id);
+        } else if let Some(c) = self.conns.get_mut(&id) {
+            c.note_readiness(readable, writable);
+            self.drive(id);
+        }
+    }
+
+    /// A pipe woke us: `id` is a connection, or a dialer whose connection does the work.
+    fn on_pipe_activity(&mut self, id: usize) {
+        let target = if let Some(d) = self.dialers.get(&id) {
+            d.wake.queued.store(false, SeqCst);
+            match d.conn {
+                Some(c) => c,
+                None => {
+                    // Not connected: the socket closed the pipe, or just queued messages.
+                    if d.pipe.as_ref().is_some_and(|p| p.rx.is_finished()) {
+                        self.remove(id, Some(Duration::ZERO));
+                    }
+                    return;
+                }
+            }
+        } else {
+            id
+        };
+        if let Some(c) = self.conns.get_mut(&target) {
+            c.clear_wake_flag();
+            self.drive(target);
+        }
+    }
+
+    /// Lets a connection do all the work it can; closes it if it is finished.
+    fn drive(&mut self, id: usize) {
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let mut reconnected = false;
+        let alive = conn.drive(&mut || reconnected = true);
+        if reconnected {
+            if let Origin::Dialer(d) = conn.origin {
+                if let Some(d) = self.dialers.get_mut(&d) {
+                    d.backoff = d.cfg.reconnect_ivl.unwrap_or(d.backoff);
+                    d.had_connection = true;
+                }
+            }
+        }
+        if !alive {
+            self.close_conn(id);
+        }
+    }
+
+    fn close_conn(&mut self, id: usize) {
+        let Some(mut conn) = self.conns.remove(&id) else {
+            return;
+        };
+        conn.deregister(self.poll.registry());
+        match conn.origin {
+            Origin::Dialer(did) if self.dialers.contains_key(&did) => {
+                let pipe = conn.take_persistent_pipe();
+                let handshook = conn.was_ready();
+                if let Some(d) = self.dialers.get_mut(&did) {
+                    d.pipe = pipe;
+                    if !handshook && d.had_connection {
+                        // Keep backing off while the peer stays away.
+                    }
+                }
+                self.schedule_redial(did);
+            }
+            _ => conn.abandon_pipe(),
+        }
+    }
+
+    fn run_timers(&mut self) {
+        let now = Instant::now();
+        let due_dialers: Vec<usize> = self
+            .dialers
+            .iter()
+            .filter(|(_, d)| d.next_attempt.is_some_and(|t| t <= now))
+            .map(|(k, _)| *k)
+            .collect();
+        for id in due_dialers {
+            self.dial(id);
+        }
+        let due_conns: Vec<usize> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.next_deadline().is_some_and(|t| t <= now))
+            .map(|(k, _)| *k)
+            .collect();
+        for id in due_conns {
+            let alive = self.conns.get_mut(&id).is_some_and(|c| c.on_timer(now));
+            if alive {
+                self.drive(id);
+            } else {
+                self.close_conn(id);
+            }
+        }
+    }
+}

@@ -1,0 +1,548 @@
+//! The application-facing socket: send/receive with flags and time-outs, options,
+//! bind/connect, and a readiness fd.
+//!
+//! A socket is a mutex around its pattern and pipes, plus a mailbox through which the I/O
+//! thread and inproc peers hand it new pipes and news of departed peers. Everything is
+//! safe to use from any thread; a blocked call waits on the socket's [`Signal`] without
+//! holding the lock, so other threads can use the socket meanwhile.
+
+pub mod pattern;
+
+use crate::context::ContextInner;
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::options::{OptionValue, Options, SocketOption};
+use crate::pipe::{PipeEnd, PipeId};
+use crate::signal::Signal;
+use crate::socket_type::SocketType;
+use crate::transport::{self, Endpoint};
+use bytes::Bytes;
+use crossbeam_queue::SegQueue;
+use pattern::{Pattern, SendError};
+use std::collections::{HashMap, VecDeque};
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Instant;
+
+/// Readiness bits, as in `ZMQ_EVENTS`.
+pub const POLLIN: u32 = 1;
+pub const POLLOUT: u32 = 2;
+
+/// What other threads tell a socket.
+pub(crate) enum Command {
+    /// A new peer: its pipe and the routing id it announced.
+    Attach { pipe: PipeEnd, identity: Bytes },
+    /// A new inproc peer, which we tell directly when we close.
+    AttachInproc {
+        pipe: PipeEnd,
+        identity: Bytes,
+        peer: Weak<SocketInner>,
+    },
+    /// The peer behind a pipe is gone for good.
+    Detach(PipeId),
+    /// The peer behind a persistent (connect-side) pipe reconnected.
+    Hiccup(PipeId),
+}
+
+/// How a socket reached one of its endpoints, so unbind/disconnect can undo it.
+pub(crate) enum EndpointLink {
+    Inproc {
+        name: String,
+        pipes: Vec<PipeId>,
+    },
+    Listener(usize),
+    /// `pipe` is the pipe made at connect time, if any.
+    Dialer {
+        id: usize,
+        pipe: Option<PipeId>,
+    },
+}
+
+pub(crate) struct EndpointEntry {
+    /// As the user gave it (connect) or as resolved (bind).
+    pub text: String,
+    /// For binds with wildcards: what the user typed, which unbind also accepts.
+    pub requested: String,
+    pub bound: bool,
+    pub link: EndpointLink,
+}
+
+pub(crate) struct Core {
+    pub options: Options,
+    pattern: Box<dyn Pattern>,
+    pipes: HashMap<PipeId, PipeEnd>,
+    /// inproc peers, told directly when we close.
+    inproc_peers: HashMap<PipeId, Weak<SocketInner>>,
+    pub endpoints: Vec<EndpointEntry>,
+    pub last_endpoint: String,
+    /// Parts sent with MORE, waiting for the final part.
+    partial_out: Option<Msg>,
+    /// The rest of a message whose first parts were received.
+    partial_in: VecDeque<Bytes>,
+    rcvmore: bool,
+}
+
+/// What an inproc peer needs to know of us without taking our lock.
+#[derive(Clone, Default)]
+pub(crate) struct PeerView {
+    pub identity: Bytes,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+}
+
+pub(crate) struct SocketInner {
+    pub kind: SocketType,
+    peer_view: Mutex<PeerView>,
+    pub ctx: Arc<ContextInner>,
+    pub signal: Arc<Signal>,
+    mailbox: SegQueue<Command>,
+    has_mail: AtomicBool,
+    core: Mutex<Core>,
+    closed: AtomicBool,
+}
+
+/// A ZeroMQ socket. Clones are handles to the same socket.
+#[derive(Clone)]
+pub struct Socket {
+    pub(crate) inner: Arc<SocketInner>,
+}
+
+impl SocketInner {
+    pub(crate) fn post(&self, cmd: Command) {
+        self.mailbox.push(cmd);
+        self.has_mail.store(true, SeqCst);
+        self.signal.raise();
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
+        let mut core = self.core.lock().unwrap_or_else(|e| e.into_inner());
+        if self.has_mail.swap(false, SeqCst) {
+            while let Some(cmd) = self.mailbox.pop() {
+                core.apply(cmd);
+            }
+        }
+        core
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(SeqCst)
+    }
+
+    pub(crate) fn peer_view(&self) -> PeerView {
+        self.peer_view
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+impl Core {
+    fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::Attach { pipe, identity } => self.attach(pipe, identity),
+            Command::AttachInproc {
+                pipe,
+                identity,
+                peer,
+            } => self.attach_inproc(pipe, identity, peer),
+            Command::Detach(id) => {
+                self.pipes.remove(&id);
+                self.inproc_peers.remove(&id);
+                self.pattern.detach(id);
+            }
+            Command::Hiccup(id) => self.pattern.hiccup(id),
+        }
+    }
+
+    pub(crate) fn attach(&mut self, pipe: PipeEnd, identity: Bytes) {
+        self.pipes.insert(pipe.id, pipe.clone());
+        self.pattern.attach(pipe, identity);
+    }
+
+    pub(crate) fn attach_inproc(
+        &mut self,
+        pipe: PipeEnd,
+        identity: Bytes,
+        peer: Weak<SocketInner>,
+    ) {
+        self.inproc_peers.insert(pipe.id, peer);
+        self.attach(pipe, identity);
+    }
+
+    /// Stops using a pipe but lets the I/O thread deliver what is queued in it.
+    pub(crate) fn close_pipe_for_linger(&mut self, id: PipeId) {
+        if let Some(p) = self.pipes.remove(&id) {
+            p.tx.close();
+            p.rx.abandon();
+        }
+        self.pattern.detach(id);
+    }
+
+    /// Cuts one pipe from our side and tells an inproc peer.
+    pub(crate) fn cut_pipe(&mut self, id: PipeId) {
+        if let Some(p) = self.pipes.remove(&id) {
+            p.shut();
+        }
+        if let Some(peer) = self.inproc_peers.remove(&id).and_then(|w| w.upgrade()) {
+            peer.post(Command::Detach(id));
+        }
+        self.pattern.detach(id);
+    }
+
+    fn recv_part(&mut self) -> Result<(Bytes, bool)> {
+        if self.partial_in.is_empty() {
+            let msg = self.pattern.recv()?;
+            self.partial_in.extend(msg.into_parts());
+        }
+        let part = self.partial_in.pop_front().unwrap_or_default();
+        self.rcvmore = !self.partial_in.is_empty();
+        Ok((part, self.rcvmore))
+    }
+
+    fn recv_msg(&mut self) -> Result<Msg> {
+        let msg = if self.partial_in.is_empty() {
+            self.pattern.recv()?
+        } else {
+            Msg::from_parts(self.partial_in.drain(..))
+        };
+        self.rcvmore = false;
+        Ok(msg)
+    }
+
+    fn send_msg(&mut self, msg: Msg) -> std::result::Result<(), SendError> {
+        let msg = match self.partial_out.take() {
+            None => msg,
+            Some(mut head) => {
+                let first_new = head.len();
+                for p in msg.into_parts() {
+                    head.push_back(p);
+                }
+                return self.pattern.send(head).map_err(|e| match e {
+                    // Give the new parts back; the earlier ones stay pending.
+                    SendError::Again(full) => {
+                        let mut parts = full.into_parts();
+                        let tail = parts.split_off(first_new);
+                        self.partial_out = Some(Msg::from_parts(parts));
+                        SendError::Again(Msg::from_parts(tail))
+                    }
+                    fail => fail,
+                });
+            }
+        };
+        self.pattern.send(msg)
+    }
+
+    fn events(&mut self) -> u32 {
+        let mut ev = 0;
+        if !self.partial_in.is_empty() || self.pattern.can_recv() {
+            ev |= POLLIN;
+        }
+        if self.pattern.can_send() {
+            ev |= POLLOUT;
+        }
+        ev
+    }
+}
+
+impl Socket {
+    pub(crate) fn new(ctx: Arc<ContextInner>, kind: SocketType) -> Result<Socket> {
+        let signal = Arc::new(Signal::new()?);
+        Ok(Socket {
+            inner: Arc::new(SocketInner {
+                kind,
+                peer_view: Mutex::new(PeerView {
+                    identity: Bytes::new(),
+                    sndhwm: 1000,
+                    rcvhwm: 1000,
+                }),
+                ctx,
+                signal,
+                mailbox: SegQueue::new(),
+                has_mail: AtomicBool::new(false),
+                core: Mutex::new(Core {
+                    options: Options::default(),
+                    pattern: pattern::new_pattern(kind),
+                    pipes: HashMap::new(),
+                    inproc_peers: HashMap::new(),
+                    endpoints: Vec::new(),
+                    last_endpoint: String::new(),
+                    partial_out: None,
+                    partial_in: VecDeque::new(),
+                    rcvmore: false,
+                }),
+                closed: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    pub fn kind(&self) -> SocketType {
+        self.inner.kind
+    }
+
+    /// The fd that is readable while the socket may be ready to receive or send (check
+    /// [`Socket::events`] to know which). Stays valid until the socket is dropped.
+    pub fn fd(&self) -> RawFd {
+        self.inner.signal.fd()
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        if self.inner.is_closed() {
+            return Err(Error::new(libc::ENOTSOCK));
+        }
+        if self.inner.ctx.is_terminated() {
+            return Err(Error::term());
+        }
+        Ok(())
+    }
+
+    /// Runs `op` once; if it would block, clears the signal and runs it again, so that
+    /// a caller who then waits on the fd cannot miss the change it waits for.
+    fn attempt<T>(&self, op: &mut dyn FnMut(&mut Core) -> Result<T>) -> Result<T> {
+        self.check_usable()?;
+        let first = op(&mut self.inner.lock());
+        match first {
+            Err(e) if e.is_again() => {
+                self.inner.signal.clear();
+                self.check_usable()?;
+                op(&mut self.inner.lock())
+            }
+            other => other,
+        }
+    }
+
+    /// Repeats `attempt` until it succeeds, fails for real, or the deadline passes.
+    fn blocking<T>(
+        &self,
+        dontwait: bool,
+        timeout_ms: fn(&Options) -> i32,
+        op: &mut dyn FnMut(&mut Core) -> Result<T>,
+    ) -> Result<T> {
+        let mut deadline: Option<Option<Instant>> = None;
+        loop {
+            match self.attempt(op) {
+                Err(e) if e.is_again() && !dontwait => {
+                    let d = *deadline.get_or_insert_with(|| {
+                        let ms = timeout_ms(&self.inner.lock().options);
+                        crate::options::millis(ms).map(|t| Instant::now() + t)
+                    });
+                    if !self.inner.signal.wait_until(d) {
+                        return Err(Error::again());
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Sends a whole message (completing any parts sent with `more`).
+    pub fn send(&self, msg: Msg, dontwait: bool) -> Result<()> {
+        let mut pending = Some(msg);
+        self.blocking(dontwait, |o| o.sndtimeo, &mut |core| {
+            let msg = pending.take().expect("message present until sent");
+            match core.send_msg(msg) {
+                Ok(()) => Ok(()),
+                Err(SendError::Again(back)) => {
+                    pending = Some(back);
+                    Err(Error::again())
+                }
+                Err(SendError::Fail(e)) => Err(e),
+            }
+        })
+    }
+
+    /// Sends one part; with `more` it is held until the final part arrives.
+    pub fn send_part(&self, part: Bytes, more: bool, dontwait: bool) -> Result<()> {
+        if more {
+            self.check_usable()?;
+            let mut core = self.inner.lock();
+            match &mut core.partial_out {
+                Some(m) => m.push_back(part),
+                None => core.partial_out = Some(Msg::new(part)),
+            }
+            return Ok(());
+        }
+        self.send(Msg::new(part), dontwait)
+    }
+
+    /// Receives a whole message.
+    pub fn recv(&self, dontwait: bool) -> Result<Msg> {
+        self.blocking(dontwait, |o| o.rcvtimeo, &mut |core| core.recv_msg())
+    }
+
+    /// Receives one part and whether more parts follow.
+    pub fn recv_part(&self, dontwait: bool) -> Result<(Bytes, bool)> {
+        self.blocking(dontwait, |o| o.rcvtimeo, &mut |core| core.recv_part())
+    }
+
+    /// `POLLIN`/`POLLOUT` bits for what can be done now without blocking.
+    pub fn events(&self) -> u32 {
+        if self.inner.is_closed() {
+            return 0;
+        }
+        self.inner.lock().events()
+    }
+
+    /// Like [`Socket::events`], but also clears the readiness fd when nothing in `mask`
+    /// is ready, so a following wait on the fd sleeps until something changes.
+    pub fn events_or_arm(&self, mask: u32) -> u32 {
+        let ev = self.events();
+        if ev & mask != 0 || self.inner.is_closed() {
+            return ev;
+        }
+        self.inner.signal.clear();
+        self.events()
+    }
+
+    pub fn rcvmore(&self) -> bool {
+        self.inner.lock().rcvmore
+    }
+
+    pub fn set_option(&self, opt: SocketOption, value: impl Into<OptionValue>) -> Result<()> {
+        self.check_usable()?;
+        let value = value.into();
+        let mut core = self.inner.lock();
+        if opt == SocketOption::Subscribe || opt == SocketOption::Unsubscribe {
+            if self.inner.kind != SocketType::Sub {
+                return Err(Error::inval("subscriptions are set on SUB sockets"));
+            }
+        } else if core.options.set(opt, &value)? {
+            *self
+                .inner
+                .peer_view
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = PeerView {
+                identity: core.options.identity.clone(),
+                sndhwm: core.options.sndhwm,
+                rcvhwm: core.options.rcvhwm,
+            };
+            return Ok(());
+        }
+        if core.pattern.set_option(opt, &value)? {
+            return Ok(());
+        }
+        Err(Error::inval(format!(
+            "{opt:?} does not apply to a {} socket",
+            self.inner.kind
+        )))
+    }
+
+    pub fn get_option(&self, opt: SocketOption) -> Result<OptionValue> {
+        self.check_usable()?;
+        let mut core = self.inner.lock();
+        match opt {
+            SocketOption::Type => return Ok(OptionValue::Int(self.inner.kind.number() as i64)),
+            SocketOption::RcvMore => return Ok(core.rcvmore.into()),
+            SocketOption::Events => return Ok(OptionValue::Int(core.events() as i64)),
+            SocketOption::LastEndpoint => {
+                return Ok(OptionValue::Bytes(Bytes::from(core.last_endpoint.clone())))
+            }
+            _ => {}
+        }
+        if let Some(v) = core.options.get(opt) {
+            return Ok(v);
+        }
+        core.pattern
+            .get_option(opt)
+            .ok_or_else(|| Error::inval(format!("{opt:?} cannot be read")))
+    }
+
+    /// Binds to an endpoint; returns it with wildcards resolved
+    /// (`tcp://127.0.0.1:*` comes back as `tcp://127.0.0.1:49153`).
+    pub fn bind(&self, endpoint: &str) -> Result<String> {
+        self.check_usable()?;
+        let ep = Endpoint::parse(endpoint)?;
+        let resolved = transport::bind(&self.inner, &ep, endpoint)?;
+        Ok(resolved)
+    }
+
+    pub fn connect(&self, endpoint: &str) -> Result<()> {
+        self.check_usable()?;
+        let ep = Endpoint::parse(endpoint)?;
+        transport::connect(&self.inner, &ep, endpoint)
+    }
+
+    pub fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.check_usable()?;
+        Endpoint::parse(endpoint)?;
+        transport::remove_endpoint(&self.inner, endpoint, true)
+    }
+
+    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.check_usable()?;
+        Endpoint::parse(endpoint)?;
+        transport::remove_endpoint(&self.inner, endpoint, false)
+    }
+
+    pub fn last_endpoint(&self) -> String {
+        self.inner.lock().last_endpoint.clone()
+    }
+
+    /// Every endpoint currently bound or connected, in order.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.inner
+            .lock()
+            .endpoints
+            .iter()
+            .map(|e| e.text.clone())
+            .collect()
+    }
+
+    /// Closes the socket. Queued outgoing messages are still delivered for up to the
+    /// linger time (`linger` option) by the I/O thread. Idempotent.
+    pub fn close(&self) {
+        close_socket(&self.inner);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Sets linger and closes (what most bindings want in one step).
+    pub fn close_with_linger(&self, linger_ms: i32) {
+        if !self.inner.is_closed() {
+            self.inner.lock().options.linger = linger_ms.max(-1);
+        }
+        self.close();
+    }
+}
+
+pub(crate) fn close_socket(inner: &Arc<SocketInner>) {
+    if inner.closed.swap(true, SeqCst) {
+        return;
+    }
+    let mut core = inner.lock();
+    let linger = core.options.linger;
+    transport::close_all(inner, &mut core, linger);
+    let ids: Vec<PipeId> = core.pipes.keys().copied().collect();
+    for id in ids {
+        if let Some(p) = core.pipes.get(&id) {
+            // Delivery of what is queued is left to the peer (inproc) or the I/O thread.
+            p.tx.close();
+            p.rx.abandon();
+        }
+        if let Some(peer) = core.inproc_peers.remove(&id).and_then(|w| w.upgrade()) {
+            peer.post(Command::Detach(id));
+        }
+    }
+    core.pipes.clear();
+    core.partial_in.clear();
+    core.partial_out = None;
+    drop(core);
+    // Wake anyone blocked on this socket so they see it closed.
+    inner.signal.raise();
+}
+
+impl Drop for SocketInner {
+    fn drop(&mut self) {
+        // A socket dropped without close still hands its queued messages to the I/O
+        // thread; by then there is no Arc left, so close what we can directly.
+        if !self.closed.load(SeqCst) {
+            let core = self.core.get_mut().unwrap_or_else(|e| e.into_inner());
+            for p in core.pipes.values() {
+                p.tx.close();
+                p.rx.abandon();
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Fair queueing: receive from many pipes in turn, one whole message at a time.
+
+use crate::msg::Msg;
+use crate::pipe::{PipeEnd, PipeId};
+
+#[derive(Default)]
+pub struct FairQueue {
+    pipes: Vec<PipeEnd>,
+    /// Where the next receive starts, so no peer can starve the others.
+    next: usize,
+}
+
+impl FairQueue {
+    pub fn attach(&mut self, pipe: PipeEnd) {
+        self.pipes.push(pipe);
+    }
+
+    /// Forgets a pipe at once (messages still queued in it are dropped).
+    pub fn remove(&mut self, id: PipeId) {
+        if let Some(i) = self.pipes.iter().position(|p| p.id == id) {
+            self.pipes.remove(i);
+            if self.next > i {
+                self.next -= 1;
+            }
+        }
+    }
+
+    /// The next message and the pipe it came from. Pipes whose peer is gone are read to
+    /// the end, then dropped.
+    pub fn recv(&mut self) -> Option<(PipeId, Msg)> {
+        let mut tried = 0;
+        while tried < self.pipes.len() {
+            if self.next >= self.pipes.len() {
+                self.next = 0;
+            }
+            let pipe = &self.pipes[self.next];
+            if let Some(msg) = pipe.rx.pop() {
+                let id = pipe.id;
+                self.next += 1;
+                return Some((id, msg));
+            }
+            if pipe.rx.is_finished() {
+                self.pipes.remove(self.next);
+                continue;
+            }
+            self.next += 1;
+            tried += 1;
+        }
+        None
+    }
+
+    /// Receives only from one pipe (REQ waiting for its reply).
+    pub fn recv_from(&mut self, id: PipeId) -> Option<Msg> {
+        self.pipes.iter().find(|p| p.id == id)?.rx.pop()
+    }
+
+    pub fn has_input(&self) -> bool {
+        self.pipes.iter().any(|p| !p.rx.is_empty())
+    }
+
+    pub fn has_input_from(&self, id: PipeId) -> bool {
+        self.pipes.iter().any(|p| p.id == id && !p.rx.is_empty())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pipes.is_empty()
+    }
+}

@@ -1,0 +1,183 @@
+//! ROUTER: every message is prefixed with the routing id of the peer it came from, and
+//! routed by the routing id it starts with. STREAM reuses it for raw TCP peers.
+
+use super::{flag_value, FairQueue, Pattern, SendError};
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::options::{OptionValue, SocketOption};
+use crate::pipe::{PipeEnd, PipeId};
+use bytes::Bytes;
+use std::collections::HashMap;
+
+pub struct Router {
+    fq: FairQueue,
+    by_identity: HashMap<Bytes, PipeEnd>,
+    identity_of: HashMap<PipeId, Bytes>,
+    next_generated: u32,
+    mandatory: bool,
+    handover: bool,
+    /// STREAM: peers are raw byte streams; connects and disconnects show up as an empty
+    /// message from that peer.
+    stream: bool,
+    notices: std::collections::VecDeque<Msg>,
+}
+
+impl Default for Router {
+    fn default() -> Self {
+        Router {
+            fq: FairQueue::default(),
+            by_identity: HashMap::new(),
+            identity_of: HashMap::new(),
+            // libzmq starts from a random number so ids differ between runs.
+            next_generated: std::process::id().wrapping_mul(2_654_435_761),
+            mandatory: false,
+            handover: false,
+            stream: false,
+            notices: Default::default(),
+        }
+    }
+}
+
+impl Router {
+    pub fn stream() -> Self {
+        Router {
+            stream: true,
+            ..Router::default()
+        }
+    }
+
+    /// A 5-byte routing id starting with a zero byte, as libzmq generates them.
+    fn generate_identity(&mut self) -> Bytes {
+        loop {
+            self.next_generated = self.next_generated.wrapping_add(1);
+            let mut id = vec![0u8];
+            id.extend_from_slice(&self.next_generated.to_be_bytes());
+            let id = Bytes::from(id);
+            if !self.by_identity.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn forget(&mut self, id: PipeId) {
+        if let Some(identity) = self.identity_of.get(&id) {
+            if self.by_identity.get(identity).is_some_and(|p| p.id == id) {
+                self.by_identity.remove(identity);
+            }
+        }
+    }
+}
+
+impl Pattern for Router {
+    fn attach(&mut self, pipe: PipeEnd, peer_identity: Bytes) {
+        let identity = if peer_identity.is_empty() || self.stream {
+            self.generate_identity()
+        } else if let Some(old) = self.by_identity.get(&peer_identity) {
+            if !self.handover {
+                // The id is taken: refuse the newcomer, as libzmq does.
+                pipe.shut();
+                return;
+            }
+            let old_id = old.id;
+            let fresh = self.generate_identity();
+            if let Some(old) = self.by_identity.remove(&peer_identity) {
+                self.by_identity.insert(fresh.clone(), old);
+            }
+            self.identity_of.insert(old_id, fresh);
+            peer_identity
+        } else {
+            peer_identity
+        };
+        if self.stream {
+            self.notices
+                .push_back(Msg::from_parts([identity.clone(), Bytes::new()]));
+        }
+        self.identity_of.insert(pipe.id, identity.clone());
+        self.by_identity.insert(identity, pipe.clone());
+        self.fq.attach(pipe);
+    }
+
+    fn detach(&mut self, id: PipeId) {
+        if self.stream {
+            if let Some(identity) = self.identity_of.get(&id) {
+                self.notices
+                    .push_back(Msg::from_parts([identity.clone(), Bytes::new()]));
+            }
+        }
+        self.forget(id);
+    }
+
+    fn send(&mut self, mut msg: Msg) -> std::result::Result<(), SendError> {
+        let Some(identity) = msg.pop_front() else {
+            // Only a routing id and nothing to carry: nothing to send.
+            return Ok(());
+        };
+        let Some(pipe) = self.by_identity.get(&identity).filter(|p| p.writable()) else {
+            return if self.mandatory {
+                Err(SendError::Fail(Error::new(libc::EHOSTUNREACH)))
+            } else {
+                Ok(())
+            };
+        };
+        if self.stream && msg.len() == 1 && msg.first().is_empty() {
+            // An empty frame to a STREAM peer closes the connection.
+            pipe.shut();
+            return Ok(());
+        }
+        match pipe.tx.try_push(msg) {
+            Ok(()) => Ok(()),
+            Err(mut back) if self.mandatory => {
+                back.push_front(identity);
+                Err(SendError::Again(back))
+            }
+            Err(_) => Ok(()), // over the mark: dropped, as libzmq does
+        }
+    }
+
+    fn recv(&mut self) -> Result<Msg> {
+        if let Some(n) = self.notices.pop_front() {
+            return Ok(n);
+        }
+        while let Some((from, mut msg)) = self.fq.recv() {
+            if let Some(identity) = self.identity_of.get(&from) {
+                msg.push_front(identity.clone());
+                return Ok(msg);
+            }
+        }
+        // Pipes the fair queue has finished with can now be forgotten for good.
+        let by_identity = &self.by_identity;
+        self.identity_of
+            .retain(|id, identity| by_identity.get(identity).is_some_and(|p| p.id == *id));
+        Err(Error::again())
+    }
+
+    fn can_send(&mut self) -> bool {
+        true
+    }
+
+    fn can_recv(&mut self) -> bool {
+        !self.notices.is_empty() || self.fq.has_input()
+    }
+
+    fn set_option(&mut self, opt: SocketOption, v: &OptionValue) -> Result<bool> {
+        match opt {
+            SocketOption::RouterMandatory => self.mandatory = flag_value(v)?,
+            SocketOption::RouterHandover => self.handover = flag_value(v)?,
+            SocketOption::RouterRaw => {
+                if flag_value(v)? {
+                    return Err(Error::inval("ROUTER_RAW is not supported; use STREAM"));
+                }
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn get_option(&self, opt: SocketOption) -> Option<OptionValue> {
+        match opt {
+            SocketOption::RouterMandatory => Some(self.mandatory.into()),
+            SocketOption::RouterHandover => Some(self.handover.into()),
+            _ => None,
+        }
+    }
+}

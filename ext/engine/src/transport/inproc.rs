@@ -1,0 +1,153 @@
+//! inproc: two sockets of one context joined directly by a pipe pair, with no codec and
+//! no I/O thread. Connecting before the bind is allowed: the connecter's end is usable at
+//! once and the binder picks up its end when it binds.
+
+use crate::error::{Error, Result};
+use crate::pipe::{pipe_pair, PipeEnd, PipeId, Wake};
+use crate::socket::{Command, Core, SocketInner};
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+/// Wakes a socket that is not known yet (the binder of a pending connect).
+#[derive(Default)]
+struct LateWake {
+    target: OnceLock<Arc<dyn Wake>>,
+}
+
+impl Wake for LateWake {
+    fn wake(&self) {
+        if let Some(t) = self.target.get() {
+            t.wake();
+        }
+    }
+}
+
+struct Pending {
+    binder_end: PipeEnd,
+    binder_wake: Arc<LateWake>,
+    connecter: Weak<SocketInner>,
+    connecter_identity: Bytes,
+}
+
+#[derive(Default)]
+struct Registry {
+    bound: HashMap<String, Weak<SocketInner>>,
+    pending: HashMap<String, Vec<Pending>>,
+}
+
+#[derive(Default)]
+pub(crate) struct InprocRegistry {
+    inner: Mutex<Registry>,
+}
+
+/// inproc pipes hold the sender's and the receiver's marks together, as libzmq does.
+fn joined_hwm(snd: i32, rcv: i32) -> usize {
+    if snd <= 0 || rcv <= 0 {
+        0
+    } else {
+        (snd as usize).saturating_add(rcv as usize)
+    }
+}
+
+impl InprocRegistry {
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn bind(&self, name: &str, me: &Arc<SocketInner>, core: &mut Core) -> Result<()> {
+        let mut reg = self.registry();
+        if reg
+            .bound
+            .get(name)
+            .and_then(Weak::upgrade)
+            .is_some_and(|s| !s.is_closed())
+        {
+            return Err(Error::new(libc::EADDRINUSE));
+        }
+        reg.bound.insert(name.to_string(), Arc::downgrade(me));
+        for p in reg.pending.remove(name).unwrap_or_default() {
+            if p.connecter.strong_count() == 0 {
+                continue;
+            }
+            let _ = p.binder_wake.target.set(me.signal.clone());
+            me.signal.raise();
+            core.attach_inproc(p.binder_end, p.connecter_identity, p.connecter);
+        }
+        Ok(())
+    }
+
+    pub fn unbind(&self, name: &str, me: &Arc<SocketInner>) {
+        let mut reg = self.registry();
+        if reg
+            .bound
+            .get(name)
+            .is_some_and(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(me)))
+        {
+            reg.bound.remove(name);
+        }
+    }
+
+    /// Connects; returns the id of the new pipe.
+    pub fn connect(&self, name: &str, me: &Arc<SocketInner>, core: &mut Core) -> Result<PipeId> {
+        let mut reg = self.registry();
+        let my_identity = core.options.identity.clone();
+        let binder = reg
+            .bound
+            .get(name)
+            .and_then(Weak::upgrade)
+            .filter(|s| !s.is_closed());
+        match binder {
+            Some(peer) => {
+                let view = peer.peer_view();
+                let (mine, theirs) = pipe_pair(
+                    me.signal.clone(),
+                    peer.signal.clone(),
+                    joined_hwm(core.options.sndhwm, view.rcvhwm),
+                    joined_hwm(view.sndhwm, core.options.rcvhwm),
+                );
+                let id = mine.id;
+                core.attach_inproc(mine, view.identity.clone(), Arc::downgrade(&peer));
+                peer.post_inproc_attach(theirs, my_identity, Arc::downgrade(me));
+                Ok(id)
+            }
+            None => {
+                let late = Arc::new(LateWake::default());
+                let hwm_out = joined_hwm(core.options.sndhwm, 1000);
+                let hwm_in = joined_hwm(1000, core.options.rcvhwm);
+                let (mine, theirs) = pipe_pair(me.signal.clone(), late.clone(), hwm_out, hwm_in);
+                let id = mine.id;
+                // The binder's identity is not known yet: a ROUTER connecter generates one.
+                core.attach(mine, Bytes::new());
+                reg.pending
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(Pending {
+                        binder_end: theirs,
+                        binder_wake: late,
+                        connecter: Arc::downgrade(me),
+                        connecter_identity: my_identity,
+                    });
+                Ok(id)
+            }
+        }
+    }
+
+    /// Forgets pending connects from a socket that disconnected or closed.
+    pub fn drop_pending(&self, pipes: &[PipeId]) {
+        let mut reg = self.registry();
+        for list in reg.pending.values_mut() {
+            list.retain(|p| !pipes.contains(&p.binder_end.id));
+        }
+    }
+}
+
+impl SocketInner {
+    fn post_inproc_attach(&self, pipe: PipeEnd, identity: Bytes, peer: Weak<SocketInner>) {
+        self.post(Command::AttachInproc {
+            pipe,
+            identity,
+            peer,
+        });
+    }
+}

@@ -1,0 +1,199 @@
+//! Transports: endpoint parsing, and bind/connect/unbind/disconnect for tcp, ipc and
+//! inproc. Network listeners and dialers are handed to the I/O thread; inproc is joined
+//! here directly.
+
+mod endpoint;
+pub(crate) mod inproc;
+pub(crate) mod ipc;
+
+pub use endpoint::Endpoint;
+
+use crate::error::{Error, Result};
+use crate::reactor::{ConnConfig, DialTarget, Listener};
+use crate::socket::{Core, EndpointEntry, EndpointLink, SocketInner};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) fn bind(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<String> {
+    let mut core = me.lock();
+    let (resolved, link) = match ep {
+        Endpoint::Inproc(name) => {
+            me.ctx.inproc.bind(name, me, &mut core)?;
+            (
+                text.to_string(),
+                EndpointLink::Inproc {
+                    name: name.clone(),
+                    pipes: Vec::new(),
+                },
+            )
+        }
+        Endpoint::Tcp { host, port } => {
+            let reactor = me.ctx.reactor()?;
+            let addr = Endpoint::bind_addr(host, *port, core.options.ipv6)?;
+            let std_listener = std::net::TcpListener::bind(addr)?;
+            std_listener.set_nonblocking(true)?;
+            let local = std_listener.local_addr()?;
+            let listener = Listener::Tcp(mio::net::TcpListener::from_std(std_listener));
+            let id = reactor.add_listener(
+                listener,
+                Arc::downgrade(me),
+                ConnConfig::new(me.kind, &core.options),
+            );
+            (endpoint::tcp_text(&local), EndpointLink::Listener(id))
+        }
+        Endpoint::Ipc(path) => {
+            let reactor = me.ctx.reactor()?;
+            let (path, std_listener) = ipc::bind(path)?;
+            let listener =
+                Listener::Unix(mio::net::UnixListener::from_std(std_listener), path.clone());
+            let id = reactor.add_listener(
+                listener,
+                Arc::downgrade(me),
+                ConnConfig::new(me.kind, &core.options),
+            );
+            (
+                format!("ipc://{}", path.display()),
+                EndpointLink::Listener(id),
+            )
+        }
+    };
+    core.last_endpoint = resolved.clone();
+    core.endpoints.push(EndpointEntry {
+        text: resolved.clone(),
+        requested: text.to_string(),
+        bound: true,
+        link,
+    });
+    Ok(resolved)
+}
+
+pub(crate) fn connect(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<()> {
+    let mut core = me.lock();
+    let link = match ep {
+        Endpoint::Inproc(name) => {
+            let pipe = me.ctx.inproc.connect(name, me, &mut core)?;
+            EndpointLink::Inproc {
+                name: name.clone(),
+                pipes: vec![pipe],
+            }
+        }
+        Endpoint::Tcp { host, port } => {
+            let reactor = me.ctx.reactor()?;
+            if *port == 0 {
+                return Err(Error::inval("cannot connect to port 0 or *"));
+            }
+            let addrs = Endpoint::connect_addrs(host, *port, core.options.ipv6)?;
+            dial(me, &mut core, &reactor, DialTarget::Tcp(addrs))
+        }
+        Endpoint::Ipc(path) => {
+            let reactor = me.ctx.reactor()?;
+            dial(me, &mut core, &reactor, DialTarget::Unix(path.clone()))
+        }
+    };
+    core.last_endpoint = text.to_string();
+    core.endpoints.push(EndpointEntry {
+        text: text.to_string(),
+        requested: text.to_string(),
+        bound: false,
+        link,
+    });
+    Ok(())
+}
+
+fn dial(
+    me: &Arc<SocketInner>,
+    core: &mut Core,
+    reactor: &Arc<crate::reactor::Reactor>,
+    target: DialTarget,
+) -> EndpointLink {
+    let cfg = ConnConfig::new(me.kind, &core.options);
+    // Sockets that route by peer identity learn it only from the handshake, so their
+    // pipe is made then; the others get a pipe at once, so sends queue while connecting.
+    let early_pipe = !cfg.immediate
+        && !matches!(
+            me.kind,
+            crate::SocketType::Router | crate::SocketType::Stream
+        );
+    let (id, pipe) = reactor.add_dialer(
+        target,
+        Arc::downgrade(me),
+        cfg,
+        me.signal.clone(),
+        early_pipe,
+    );
+    let pipe_id = pipe.as_ref().map(|p| p.id);
+    if let Some(p) = pipe {
+        core.attach(p, bytes::Bytes::new());
+    }
+    EndpointLink::Dialer { id, pipe: pipe_id }
+}
+
+fn linger_of(core: &Core) -> Option<Duration> {
+    crate::options::millis(core.options.linger)
+}
+
+/// Undoes binds (`bound`) or connects matching `text`; ENOENT if there is none.
+pub(crate) fn remove_endpoint(me: &Arc<SocketInner>, text: &str, bound: bool) -> Result<()> {
+    let mut core = me.lock();
+    let (matching, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut core.endpoints)
+        .into_iter()
+        .partition(|e| e.bound == bound && (e.text == text || e.requested == text));
+    core.endpoints = kept;
+    if matching.is_empty() {
+        return Err(Error::new(libc::ENOENT));
+    }
+    let linger = linger_of(&core);
+    for e in matching {
+        undo(me, &mut core, e.link, linger);
+    }
+    Ok(())
+}
+
+fn undo(me: &Arc<SocketInner>, core: &mut Core, link: EndpointLink, linger: Option<Duration>) {
+    match link {
+        EndpointLink::Inproc { name, pipes } => {
+            if pipes.is_empty() {
+                me.ctx.inproc.unbind(&name, me);
+            } else {
+                me.ctx.inproc.drop_pending(&pipes);
+                for id in pipes {
+                    core.cut_pipe(id);
+                }
+            }
+        }
+        EndpointLink::Listener(id) => {
+            if let Ok(r) = me.ctx.reactor() {
+                r.remove(id, linger);
+            }
+        }
+        EndpointLink::Dialer { id, pipe } => {
+            if let Some(p) = pipe {
+                core.close_pipe_for_linger(p);
+            }
+            if let Ok(r) = me.ctx.reactor() {
+                r.remove(id, linger);
+            }
+        }
+    }
+}
+
+/// On close: stop every listener and dialer; their connections linger.
+pub(crate) fn close_all(me: &Arc<SocketInner>, core: &mut Core, linger_ms: i32) {
+    let linger = crate::options::millis(linger_ms);
+    for e in std::mem::take(&mut core.endpoints) {
+        match e.link {
+            EndpointLink::Inproc { name, pipes } => {
+                if pipes.is_empty() {
+                    me.ctx.inproc.unbind(&name, me);
+                } else {
+                    me.ctx.inproc.drop_pending(&pipes);
+                }
+            }
+            EndpointLink::Listener(id) | EndpointLink::Dialer { id, .. } => {
+                if let Ok(r) = me.ctx.reactor_if_started() {
+                    r.remove(id, linger);
+                }
+            }
+        }
+    }
+}
