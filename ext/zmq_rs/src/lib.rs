@@ -1,10 +1,23 @@
-//! Ruby binding (placeholder proving the build pipeline; the binding replaces it).
+//! Ruby binding of zmq-engine with the rbczmq API. One file per Ruby class:
+//! `zmq.rs` (the ZMQ module functions), `context.rs` (ZMQ::Context), `socket.rs`
+//! (ZMQ::Socket); `errors.rs` maps engine errors onto Ruby exceptions (ZMQ::Error and
+//! SystemCallError) and `wait.rs` waits for readiness fds through Ruby's IO wait.
+//! The Ruby layer over these is in lib/zmq.rb and lib/zmq/*.rb.
 
-use magnus::{function, prelude::*, Error, Ruby};
+mod context;
+mod errors;
+mod socket;
+mod wait;
+mod zmq;
+
+use magnus::{Error, Ruby};
 
 #[magnus::init]
 fn init(ruby: &Ruby) -> Result<(), Error> {
     let zmq = ruby.define_module("ZMQ")?;
-    zmq.define_singleton_method("__native_loaded?", function!(|| true, 0))?;
+    errors::define(ruby, zmq)?;
+    zmq::init(ruby, zmq)?;
+    context::init(ruby, zmq)?;
+    socket::init(ruby, zmq)?;
     Ok(())
 }
