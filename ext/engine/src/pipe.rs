@@ -138,11 +138,6 @@ impl Queue {
     pub fn is_abandoned(&self) -> bool {
         self.reader_gone.load(SeqCst)
     }
-
-    /// Drops everything queued (used when a socket closes with zero linger).
-    pub fn discard(&self) {
-        while self.pop().is_some() {}
-    }
 }
 
 pub type PipeId = u64;

@@ -59,3 +59,67 @@ fn push_pull_many_over_tcp() {
     let _push = t.join().unwrap();
     ctx.terminate();
 }
+
+#[test]
+fn proxy_brokers_requests_until_terminate() {
+    let ctx = Context::new();
+    let frontend = ctx.socket(SocketType::Router).unwrap();
+    let backend = ctx.socket(SocketType::Dealer).unwrap();
+    let front_ep = frontend.bind("tcp://127.0.0.1:*").unwrap();
+    backend.bind("inproc://workers").unwrap();
+    let broker = std::thread::spawn(move || zmq_engine::proxy(&frontend, &backend, None, None));
+    let worker_ctx = ctx.clone();
+    let worker = std::thread::spawn(move || {
+        let rep = worker_ctx.socket(SocketType::Rep).unwrap();
+        rep.connect("inproc://workers").unwrap();
+        while let Ok(m) = rep.recv(false) {
+            let mut reply = m.first().to_vec();
+            reply.extend_from_slice(b" done");
+            if rep.send(Msg::new(reply), false).is_err() {
+                break;
+            }
+        }
+    });
+    let req = ctx.socket(SocketType::Req).unwrap();
+    req.connect(&front_ep).unwrap();
+    for i in 0..20 {
+        req.send(Msg::new(format!("job {i}")), false).unwrap();
+        assert_eq!(
+            req.recv(false).unwrap().first(),
+            format!("job {i} done").as_bytes()
+        );
+    }
+    ctx.terminate();
+    let err = broker.join().unwrap().unwrap_err();
+    assert_eq!(err.errno(), zmq_engine::error::ETERM);
+    worker.join().unwrap();
+}
+
+#[test]
+fn poll_reports_the_ready_socket_and_times_out_otherwise() {
+    use zmq_engine::{poll, PollItem, POLLIN};
+    let ctx = Context::new();
+    let a = ctx.socket(SocketType::Pair).unwrap();
+    let b = ctx.socket(SocketType::Pair).unwrap();
+    a.bind("inproc://poll").unwrap();
+    b.connect("inproc://poll").unwrap();
+    let mut items = [PollItem::socket(&a, POLLIN), PollItem::socket(&b, POLLIN)];
+    let start = std::time::Instant::now();
+    assert_eq!(
+        poll(&mut items, Some(std::time::Duration::from_millis(50))).unwrap(),
+        0
+    );
+    assert!(start.elapsed() >= std::time::Duration::from_millis(50));
+    let sender = b.clone();
+    let t = std::thread::spawn(move || sender.send(Msg::new("ping"), false).unwrap());
+    let mut items = [PollItem::socket(&a, POLLIN), PollItem::socket(&b, POLLIN)];
+    assert_eq!(
+        poll(&mut items, Some(std::time::Duration::from_secs(10))).unwrap(),
+        1
+    );
+    assert_eq!(items[0].revents, POLLIN);
+    assert_eq!(items[1].revents, 0);
+    t.join().unwrap();
+    assert_eq!(a.recv(true).unwrap().first(), "ping");
+    ctx.terminate();
+}

@@ -15,16 +15,6 @@ impl FairQueue {
         self.pipes.push(pipe);
     }
 
-    /// Forgets a pipe at once (messages still queued in it are dropped).
-    pub fn remove(&mut self, id: PipeId) {
-        if let Some(i) = self.pipes.iter().position(|p| p.id == id) {
-            self.pipes.remove(i);
-            if self.next > i {
-                self.next -= 1;
-            }
-        }
-    }
-
     /// The next message and the pipe it came from. Pipes whose peer is gone are read to
     /// the end, then dropped.
     pub fn recv(&mut self) -> Option<(PipeId, Msg)> {
@@ -49,20 +39,11 @@ impl FairQueue {
         None
     }
 
-    /// Receives only from one pipe (REQ waiting for its reply).
-    pub fn recv_from(&mut self, id: PipeId) -> Option<Msg> {
-        self.pipes.iter().find(|p| p.id == id)?.rx.pop()
-    }
-
     pub fn has_input(&self) -> bool {
         self.pipes.iter().any(|p| !p.rx.is_empty())
     }
 
     pub fn has_input_from(&self, id: PipeId) -> bool {
         self.pipes.iter().any(|p| p.id == id && !p.rx.is_empty())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.pipes.is_empty()
     }
 }

@@ -51,8 +51,4 @@ impl LoadBalancer {
             .iter()
             .any(|p| p.writable() && p.tx.check_write())
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.pipes.is_empty()
-    }
 }

@@ -172,7 +172,7 @@ impl XSub {
         }
     }
 
-    fn to_all(&mut self, msg: Msg) {
+    fn send_upstream(&mut self, msg: Msg) {
         self.upstream.retain(|p| p.writable());
         for p in &self.upstream {
             // Subscriptions are never dropped at the mark (libzmq does the same).
@@ -183,12 +183,12 @@ impl XSub {
     fn subscribe(&mut self, prefix: &[u8]) {
         // Every subscribe goes upstream: the publisher counts them too.
         self.subs.add(Bytes::copy_from_slice(prefix));
-        self.to_all(subscription_msg(true, prefix));
+        self.send_upstream(subscription_msg(true, prefix));
     }
 
     fn unsubscribe(&mut self, prefix: &[u8]) {
         if self.subs.remove(prefix) {
-            self.to_all(subscription_msg(false, prefix));
+            self.send_upstream(subscription_msg(false, prefix));
         }
     }
 }
@@ -218,7 +218,7 @@ impl Pattern for XSub {
         match data.first() {
             Some(1) if msg.len() == 1 => self.subscribe(&data.clone()[1..]),
             Some(0) if msg.len() == 1 => self.unsubscribe(&data.clone()[1..]),
-            _ => self.to_all(msg),
+            _ => self.send_upstream(msg),
         }
         Ok(())
     }

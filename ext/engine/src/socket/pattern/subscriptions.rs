@@ -43,10 +43,6 @@ impl Subscriptions {
     pub fn counted(&self) -> impl Iterator<Item = (&Bytes, usize)> {
         self.counts.iter().map(|(p, n)| (p, *n))
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
-    }
 }
 
 #[cfg(test)]
