@@ -123,3 +123,45 @@ fn poll_reports_the_ready_socket_and_times_out_otherwise() {
     assert_eq!(a.recv(true).unwrap().first(), "ping");
     ctx.terminate();
 }
+
+#[test]
+fn stream_socket_talks_raw_tcp() {
+    use std::io::{Read, Write};
+    let ctx = Context::new();
+    let stream = ctx.socket(SocketType::Stream).unwrap();
+    stream
+        .set_option(zmq_engine::SocketOption::RcvTimeo, 5000i64)
+        .unwrap();
+    let ep = stream.bind("tcp://127.0.0.1:*").unwrap();
+    let mut client = std::net::TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
+    let hello = stream.recv(false).unwrap();
+    assert_eq!(hello.len(), 2, "connect notice: [id, empty]");
+    assert!(hello.get(1).unwrap().is_empty());
+    let id = hello.first().clone();
+    client.write_all(b"GET /").unwrap();
+    let got = stream.recv(false).unwrap();
+    assert_eq!(got.first(), &id);
+    assert_eq!(got.get(1).unwrap(), "GET /");
+    stream
+        .send(
+            Msg::from_parts([id.clone(), bytes::Bytes::from_static(b"200 OK")]),
+            false,
+        )
+        .unwrap();
+    let mut buf = [0u8; 6];
+    client.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"200 OK");
+    stream
+        .send(Msg::from_parts([id, bytes::Bytes::new()]), false)
+        .unwrap();
+    let mut rest = Vec::new();
+    client
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(
+        client.read_to_end(&mut rest).unwrap(),
+        0,
+        "closed by the socket"
+    );
+    ctx.terminate();
+}

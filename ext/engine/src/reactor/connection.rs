@@ -62,6 +62,10 @@ pub(crate) struct Conn {
     peer_ttl: Option<Duration>,
     lingering: bool,
     linger_deadline: Option<Instant>,
+    /// STREAM: raw bytes, no ZMTP at all.
+    raw: bool,
+    /// A raw connection still has to announce itself to its socket.
+    raw_pending_attach: bool,
 }
 
 impl Conn {
@@ -79,8 +83,11 @@ impl Conn {
             maxmsgsize: cfg.maxmsgsize,
             as_server: false,
         });
+        let raw = cfg.kind == crate::SocketType::Stream;
         let mut outbuf = BytesMut::with_capacity(READ_CHUNK);
-        session.start(&mut outbuf);
+        if !raw {
+            session.start(&mut outbuf);
+        }
         let (pipe, wake, persistent, reconnect) = match end {
             ConnEnd::Fresh(w) => (None, w, false, false),
             ConnEnd::Persistent(p, w, again) => (Some(p), w, true, again),
@@ -91,7 +98,10 @@ impl Conn {
             stream,
             origin,
             socket,
-            handshake_deadline: cfg.handshake_ivl.map(|d| now + d),
+            handshake_deadline: cfg
+                .handshake_ivl
+                .filter(|_| cfg.kind != crate::SocketType::Stream)
+                .map(|d| now + d),
             cfg,
             session,
             inbuf: BytesMut::new(),
@@ -109,6 +119,8 @@ impl Conn {
             peer_ttl: None,
             lingering: false,
             linger_deadline: None,
+            raw,
+            raw_pending_attach: raw,
         }
     }
 
@@ -228,6 +240,13 @@ impl Conn {
                 Err(_) => return false,
             }
         }
+        if self.raw_pending_attach {
+            self.raw_pending_attach = false;
+            if !self.on_ready(bytes::Bytes::new()) {
+                return false;
+            }
+            on_connected();
+        }
         if self.pipe.as_ref().is_some_and(|p| p.tx.is_abandoned()) && !self.lingering {
             // The socket is gone.
             return false;
@@ -236,11 +255,14 @@ impl Conn {
         if self.flush().is_err() {
             return false;
         }
-        if alive && self.lingering {
-            let drained = self.pipe.as_ref().is_none_or(|p| p.rx.is_finished());
-            if drained && self.outbuf.is_empty() {
-                alive = false;
-            }
+        // The socket closed its end (close, linger, a refused PAIR peer, a STREAM
+        // close request): finish once what it queued has gone out.
+        let socket_done = match &self.pipe {
+            Some(p) => p.rx.is_finished(),
+            None => self.lingering,
+        };
+        if alive && socket_done && self.outbuf.is_empty() {
+            alive = false;
         }
         alive
     }
@@ -300,6 +322,12 @@ impl Conn {
 
     /// Feeds the read buffer to the session and acts on its events.
     fn decode(&mut self, on_connected: &mut dyn FnMut()) -> bool {
+        if self.raw {
+            let chunk = self.inbuf.split().freeze();
+            self.deliver(Msg::new(chunk));
+            self.pause_if_full();
+            return true;
+        }
         let mut events = std::mem::take(&mut self.events);
         let result = self
             .session
@@ -321,17 +349,22 @@ impl Conn {
             }
         }
         self.events = events;
-        if let Some(p) = &self.pipe {
-            if p.tx.hwm() != 0 && p.tx.len() >= p.tx.hwm() && !p.tx.check_write() {
-                self.read_paused = true;
-            }
-        }
+        self.pause_if_full();
         if result.is_err() {
             // The session may have queued an ERROR command for the peer: try to send it.
             let _ = self.flush();
             return false;
         }
         ok
+    }
+
+    /// Stops reading while the socket's inbound queue is at its mark.
+    fn pause_if_full(&mut self) {
+        if let Some(p) = &self.pipe {
+            if p.tx.hwm() != 0 && p.tx.len() >= p.tx.hwm() && !p.tx.check_write() {
+                self.read_paused = true;
+            }
+        }
     }
 
     fn on_ready(&mut self, peer_identity: bytes::Bytes) -> bool {
@@ -377,10 +410,13 @@ impl Conn {
     /// Encodes queued messages and writes until the kernel takes no more.
     fn flush(&mut self) -> io::Result<()> {
         loop {
-            if self.session.is_ready() {
+            if self.session.is_ready() || self.raw {
                 if let Some(p) = &self.pipe {
                     while self.outbuf.len() < WRITE_BATCH {
                         match p.rx.pop() {
+                            Some(m) if self.raw => m
+                                .parts()
+                                .for_each(|part| self.outbuf.extend_from_slice(part)),
                             Some(m) => self.session.encode_message(&m, &mut self.outbuf),
                             None => break,
                         }

@@ -143,6 +143,8 @@ impl Wake for LinkWake {
 pub(crate) struct Reactor {
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The process that started the thread: a forked child has no such thread.
+    pid: u32,
 }
 
 impl Reactor {
@@ -163,6 +165,7 @@ impl Reactor {
         Ok(Arc::new(Reactor {
             shared,
             thread: Mutex::new(Some(thread)),
+            pid: std::process::id(),
         }))
     }
 
@@ -171,6 +174,11 @@ impl Reactor {
     }
 
     fn submit(&self, cmd: Cmd) {
+        if std::process::id() != self.pid {
+            // A forked child: the I/O thread stayed in the parent, whose descriptors
+            // this copy must not touch.
+            return;
+        }
         self.shared.commands.push(cmd);
         self.shared.nudge();
     }
@@ -233,6 +241,9 @@ impl Reactor {
 
     /// Ends the thread once every connection has finished lingering.
     pub fn shutdown_and_join(&self) {
+        if std::process::id() != self.pid {
+            return;
+        }
         self.submit(Cmd::Shutdown);
         let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(h) = handle {
