@@ -73,6 +73,10 @@ impl Context {
         }
     }
 
+    pub(crate) fn from_inner(inner: Arc<ContextInner>) -> Context {
+        Context { inner }
+    }
+
     /// Number of I/O threads. 0 allows inproc only. Network I/O runs on one thread,
     /// which keeps up with several cores' worth of application threads.
     pub fn set_io_threads(&self, n: usize) {

@@ -5,6 +5,7 @@
 
 mod context;
 pub mod error;
+pub mod monitor;
 pub mod msg;
 pub mod options;
 mod pipe;

@@ -165,3 +165,33 @@ fn stream_socket_talks_raw_tcp() {
     );
     ctx.terminate();
 }
+
+#[test]
+fn monitor_reports_listening_accepted_connected_and_disconnected() {
+    use zmq_engine::monitor::*;
+    let ctx = Context::new();
+    let server = ctx.socket(SocketType::Rep).unwrap();
+    server.monitor(Some("inproc://mon"), EVENT_ALL).unwrap();
+    let watcher = ctx.socket(SocketType::Pair).unwrap();
+    watcher
+        .set_option(zmq_engine::SocketOption::RcvTimeo, 5000i64)
+        .unwrap();
+    watcher.connect("inproc://mon").unwrap();
+    let ep = server.bind("tcp://127.0.0.1:*").unwrap();
+    let client = ctx.socket(SocketType::Req).unwrap();
+    client.connect(&ep).unwrap();
+    let next_event = || {
+        let m = watcher.recv(false).expect("an event within the timeout");
+        let head = m.first();
+        (
+            u16::from_le_bytes([head[0], head[1]]) as u32,
+            String::from_utf8(m.get(1).unwrap().to_vec()).unwrap(),
+        )
+    };
+    assert_eq!(next_event(), (EVENT_LISTENING, ep.clone()));
+    assert_eq!(next_event(), (EVENT_ACCEPTED, ep.clone()));
+    assert_eq!(next_event(), (EVENT_HANDSHAKE_SUCCEEDED, ep.clone()));
+    client.close_with_linger(0);
+    assert_eq!(next_event(), (EVENT_DISCONNECTED, ep.clone()));
+    ctx.terminate();
+}

@@ -39,6 +39,8 @@ pub(crate) enum ConnEnd {
 
 pub(crate) struct Conn {
     stream: Stream,
+    /// For monitor events.
+    endpoint: Arc<str>,
     pub origin: Origin,
     socket: Weak<SocketInner>,
     cfg: Arc<ConnConfig>,
@@ -71,6 +73,7 @@ pub(crate) struct Conn {
 impl Conn {
     pub fn new(
         stream: Stream,
+        endpoint: Arc<str>,
         origin: Origin,
         socket: Weak<SocketInner>,
         cfg: Arc<ConnConfig>,
@@ -96,6 +99,7 @@ impl Conn {
         Conn {
             connected: matches!(origin, Origin::Listener(_)),
             stream,
+            endpoint,
             origin,
             socket,
             handshake_deadline: cfg
@@ -143,6 +147,19 @@ impl Conn {
 
     pub fn clear_wake_flag(&self) {
         self.wake.queued.store(false, SeqCst);
+    }
+
+    fn emit(&self, event: u32, value: u32) {
+        if let Some(s) = self.socket.upgrade() {
+            s.emit(event, value, &self.endpoint);
+        }
+    }
+
+    /// Tells the monitor an established connection went away.
+    pub fn report_disconnect(&self) {
+        if self.connected {
+            self.emit(crate::monitor::EVENT_DISCONNECTED, self.stream.fd() as u32);
+        }
     }
 
     pub fn was_ready(&self) -> bool {
@@ -235,7 +252,10 @@ impl Conn {
     pub fn drive(&mut self, on_connected: &mut dyn FnMut()) -> bool {
         if !self.connected {
             match self.stream.connect_result() {
-                Ok(true) => self.connected = true,
+                Ok(true) => {
+                    self.connected = true;
+                    self.emit(crate::monitor::EVENT_CONNECTED, self.stream.fd() as u32);
+                }
                 Ok(false) => return true,
                 Err(_) => return false,
             }
@@ -350,6 +370,12 @@ impl Conn {
         }
         self.events = events;
         self.pause_if_full();
+        if let Err(e) = &result {
+            if !self.session.is_ready() {
+                let code = e.monitor_code().unwrap_or(0);
+                self.emit(crate::monitor::EVENT_HANDSHAKE_FAILED_PROTOCOL, code);
+            }
+        }
         if result.is_err() {
             // The session may have queued an ERROR command for the peer: try to send it.
             let _ = self.flush();
@@ -369,6 +395,9 @@ impl Conn {
 
     fn on_ready(&mut self, peer_identity: bytes::Bytes) -> bool {
         self.handshake_deadline = None;
+        if !self.raw {
+            self.emit(crate::monitor::EVENT_HANDSHAKE_SUCCEEDED, 0);
+        }
         if let Some(ivl) = self.cfg.heartbeat_ivl {
             self.next_ping = Some(Instant::now() + ivl);
         }

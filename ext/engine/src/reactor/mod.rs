@@ -9,6 +9,7 @@ mod connection;
 mod stream;
 
 use crate::error::Result;
+use crate::monitor::*;
 use crate::options::Options;
 use crate::pipe::{pipe_pair, PipeEnd, Wake};
 use crate::signal::Signal;
@@ -20,6 +21,7 @@ use crossbeam_queue::SegQueue;
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, Weak};
@@ -78,6 +80,15 @@ pub(crate) enum Listener {
     Unix(mio::net::UnixListener, PathBuf),
 }
 
+impl Listener {
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        match self {
+            Listener::Tcp(t) => t.as_raw_fd(),
+            Listener::Unix(u, _) => u.as_raw_fd(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum DialTarget {
     Tcp(Vec<SocketAddr>),
@@ -87,12 +98,14 @@ pub(crate) enum DialTarget {
 enum Cmd {
     AddListener {
         id: usize,
+        endpoint: Arc<str>,
         listener: Listener,
         socket: Weak<SocketInner>,
         cfg: Arc<ConnConfig>,
     },
     AddDialer {
         id: usize,
+        endpoint: Arc<str>,
         target: DialTarget,
         socket: Weak<SocketInner>,
         cfg: Arc<ConnConfig>,
@@ -185,6 +198,7 @@ impl Reactor {
 
     pub fn add_listener(
         &self,
+        endpoint: &str,
         listener: Listener,
         socket: Weak<SocketInner>,
         cfg: ConnConfig,
@@ -192,6 +206,7 @@ impl Reactor {
         let id = self.next_id();
         self.submit(Cmd::AddListener {
             id,
+            endpoint: endpoint.into(),
             listener,
             socket,
             cfg: Arc::new(cfg),
@@ -204,6 +219,7 @@ impl Reactor {
     /// reconnects.
     pub fn add_dialer(
         &self,
+        endpoint: &str,
         target: DialTarget,
         socket: Weak<SocketInner>,
         cfg: ConnConfig,
@@ -224,6 +240,7 @@ impl Reactor {
         };
         self.submit(Cmd::AddDialer {
             id,
+            endpoint: endpoint.into(),
             target,
             socket,
             cfg: Arc::new(cfg),
@@ -255,12 +272,14 @@ impl Reactor {
 }
 
 struct ListenerEntry {
+    endpoint: Arc<str>,
     listener: Listener,
     socket: Weak<SocketInner>,
     cfg: Arc<ConnConfig>,
 }
 
 struct DialerEntry {
+    endpoint: Arc<str>,
     target: DialTarget,
     socket: Weak<SocketInner>,
     cfg: Arc<ConnConfig>,
@@ -353,6 +372,7 @@ impl IoLoop {
             match cmd {
                 Cmd::AddListener {
                     id,
+                    endpoint,
                     mut listener,
                     socket,
                     cfg,
@@ -373,6 +393,7 @@ impl IoLoop {
                         self.listeners.insert(
                             id,
                             ListenerEntry {
+                                endpoint,
                                 listener,
                                 socket,
                                 cfg,
@@ -383,6 +404,7 @@ impl IoLoop {
                 }
                 Cmd::AddDialer {
                     id,
+                    endpoint,
                     target,
                     socket,
                     cfg,
@@ -392,6 +414,7 @@ impl IoLoop {
                     self.dialers.insert(
                         id,
                         DialerEntry {
+                            endpoint,
                             target,
                             socket,
                             backoff: cfg.reconnect_ivl.unwrap_or(Duration::from_millis(100)),
@@ -426,6 +449,9 @@ impl IoLoop {
 
     fn remove(&mut self, id: usize, linger: Option<Duration>) {
         if let Some(mut l) = self.listeners.remove(&id) {
+            if let Some(s) = l.socket.upgrade() {
+                s.emit(EVENT_CLOSED, l.listener.fd() as u32, &l.endpoint);
+            }
             match &mut l.listener {
                 Listener::Tcp(t) => {
                     let _ = self.poll.registry().deregister(t);
@@ -483,6 +509,10 @@ impl IoLoop {
             match accepted {
                 Ok(stream) => {
                     let (socket, cfg) = (entry.socket.clone(), entry.cfg.clone());
+                    let endpoint = entry.endpoint.clone();
+                    if let Some(s) = socket.upgrade() {
+                        s.emit(EVENT_ACCEPTED, stream.fd() as u32, &endpoint);
+                    }
                     let cid = self.shared.next_id.fetch_add(1, SeqCst);
                     let wake = Arc::new(LinkWake {
                         shared: self.shared.clone(),
@@ -491,6 +521,7 @@ impl IoLoop {
                     });
                     let conn = Conn::new(
                         stream,
+                        endpoint,
                         Origin::Listener(id),
                         socket,
                         cfg,
@@ -541,8 +572,12 @@ impl IoLoop {
                     None => ConnEnd::Fresh(d.wake.clone()),
                 };
                 d.conn = Some(cid);
+                if let Some(s) = d.socket.upgrade() {
+                    s.emit(EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u32, &d.endpoint);
+                }
                 let conn = Conn::new(
                     stream,
+                    d.endpoint.clone(),
                     Origin::Dialer(id),
                     d.socket.clone(),
                     d.cfg.clone(),
@@ -568,6 +603,13 @@ impl IoLoop {
             }
             Some(base) => {
                 d.next_attempt = Some(Instant::now() + d.backoff);
+                if let Some(s) = d.socket.upgrade() {
+                    s.emit(
+                        EVENT_CONNECT_RETRIED,
+                        d.backoff.as_millis() as u32,
+                        &d.endpoint,
+                    );
+                }
                 if d.cfg.reconnect_ivl_max > base {
                     d.backoff = (d.backoff * 2).min(d.cfg.reconnect_ivl_max);
                 }
@@ -631,6 +673,7 @@ impl IoLoop {
         let Some(mut conn) = self.conns.remove(&id) else {
             return;
         };
+        conn.report_disconnect();
         conn.deregister(self.poll.registry());
         match conn.origin {
             Origin::Dialer(did) if self.dialers.contains_key(&did) => {

@@ -27,6 +27,14 @@ impl Stream {
         }
     }
 
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
     /// Small messages must not wait for Nagle: ZeroMQ batches on its own.
     pub fn tune(&self) {
         if let Stream::Tcp(s) = self {

@@ -100,6 +100,7 @@ pub(crate) struct SocketInner {
     has_mail: AtomicBool,
     core: Mutex<Core>,
     closed: AtomicBool,
+    pub(crate) monitor: Mutex<Option<crate::monitor::Monitor>>,
 }
 
 /// A ZeroMQ socket. Clones are handles to the same socket.
@@ -272,6 +273,7 @@ impl Socket {
                     rcvmore: false,
                 }),
                 closed: AtomicBool::new(false),
+                monitor: Mutex::new(None),
             }),
         })
     }

@@ -9,6 +9,7 @@ pub(crate) mod ipc;
 pub use endpoint::Endpoint;
 
 use crate::error::{Error, Result};
+use crate::monitor::{EVENT_BIND_FAILED, EVENT_LISTENING};
 use crate::reactor::{ConnConfig, DialTarget, Listener};
 use crate::socket::{Core, EndpointEntry, EndpointLink, SocketInner};
 use std::sync::Arc;
@@ -27,34 +28,19 @@ pub(crate) fn bind(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<S
                 },
             )
         }
-        Endpoint::Tcp { host, port } => {
+        Endpoint::Tcp { .. } | Endpoint::Ipc(_) => {
             let reactor = me.ctx.reactor()?;
-            let addr = Endpoint::bind_addr(host, *port, core.options.ipv6)?;
-            let std_listener = std::net::TcpListener::bind(addr)?;
-            std_listener.set_nonblocking(true)?;
-            let local = std_listener.local_addr()?;
-            let listener = Listener::Tcp(mio::net::TcpListener::from_std(std_listener));
-            let id = reactor.add_listener(
-                listener,
-                Arc::downgrade(me),
-                ConnConfig::new(me.kind, &core.options),
-            );
-            (endpoint::tcp_text(&local), EndpointLink::Listener(id))
-        }
-        Endpoint::Ipc(path) => {
-            let reactor = me.ctx.reactor()?;
-            let (path, std_listener) = ipc::bind(path)?;
-            let listener =
-                Listener::Unix(mio::net::UnixListener::from_std(std_listener), path.clone());
-            let id = reactor.add_listener(
-                listener,
-                Arc::downgrade(me),
-                ConnConfig::new(me.kind, &core.options),
-            );
-            (
-                format!("ipc://{}", path.display()),
-                EndpointLink::Listener(id),
-            )
+            let (resolved, listener) = match open_listener(ep, core.options.ipv6) {
+                Ok(opened) => opened,
+                Err(e) => {
+                    me.emit(EVENT_BIND_FAILED, e.errno() as u32, text);
+                    return Err(e);
+                }
+            };
+            me.emit(EVENT_LISTENING, listener.fd() as u32, &resolved);
+            let cfg = ConnConfig::new(me.kind, &core.options);
+            let id = reactor.add_listener(&resolved, listener, Arc::downgrade(me), cfg);
+            (resolved, EndpointLink::Listener(id))
         }
     };
     core.last_endpoint = resolved.clone();
@@ -65,6 +51,27 @@ pub(crate) fn bind(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<S
         link,
     });
     Ok(resolved)
+}
+
+/// Binds a tcp or ipc listener; returns it with its endpoint, wildcards resolved.
+fn open_listener(ep: &Endpoint, ipv6: bool) -> Result<(String, Listener)> {
+    match ep {
+        Endpoint::Tcp { host, port } => {
+            let addr = Endpoint::bind_addr(host, *port, ipv6)?;
+            let std_listener = std::net::TcpListener::bind(addr)?;
+            std_listener.set_nonblocking(true)?;
+            let local = std_listener.local_addr()?;
+            let listener = Listener::Tcp(mio::net::TcpListener::from_std(std_listener));
+            Ok((endpoint::tcp_text(&local), listener))
+        }
+        Endpoint::Ipc(path) => {
+            let (path, std_listener) = ipc::bind(path)?;
+            let text = format!("ipc://{}", path.display());
+            let listener = Listener::Unix(mio::net::UnixListener::from_std(std_listener), path);
+            Ok((text, listener))
+        }
+        Endpoint::Inproc(_) => Err(Error::inval("inproc has no listener")),
+    }
 }
 
 pub(crate) fn connect(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<()> {
@@ -83,11 +90,17 @@ pub(crate) fn connect(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Resul
                 return Err(Error::inval("cannot connect to port 0 or *"));
             }
             let addrs = Endpoint::connect_addrs(host, *port, core.options.ipv6)?;
-            dial(me, &mut core, &reactor, DialTarget::Tcp(addrs))
+            dial(me, &mut core, &reactor, text, DialTarget::Tcp(addrs))
         }
         Endpoint::Ipc(path) => {
             let reactor = me.ctx.reactor()?;
-            dial(me, &mut core, &reactor, DialTarget::Unix(path.clone()))
+            dial(
+                me,
+                &mut core,
+                &reactor,
+                text,
+                DialTarget::Unix(path.clone()),
+            )
         }
     };
     core.last_endpoint = text.to_string();
@@ -104,6 +117,7 @@ fn dial(
     me: &Arc<SocketInner>,
     core: &mut Core,
     reactor: &Arc<crate::reactor::Reactor>,
+    text: &str,
     target: DialTarget,
 ) -> EndpointLink {
     let cfg = ConnConfig::new(me.kind, &core.options);
@@ -115,6 +129,7 @@ fn dial(
             crate::SocketType::Router | crate::SocketType::Stream
         );
     let (id, pipe) = reactor.add_dialer(
+        text,
         target,
         Arc::downgrade(me),
         cfg,
