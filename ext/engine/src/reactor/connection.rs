@@ -9,7 +9,7 @@ use crate::socket::{Command, SocketInner};
 use crate::wire::{Session, SessionConfig, SessionEvent};
 use bytes::{Buf, BytesMut};
 use mio::{Interest, Registry, Token};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -303,14 +303,9 @@ impl Conn {
                 .input_needed()
                 .saturating_sub(start)
                 .clamp(READ_CHUNK, 16 * READ_CHUNK);
-            self.inbuf.resize(start + want, 0);
-            match self.stream.read(&mut self.inbuf[start..]) {
-                Ok(0) => {
-                    self.inbuf.truncate(start);
-                    return false;
-                }
+            match self.stream.read_into(&mut self.inbuf, want) {
+                Ok(0) => return false,
                 Ok(n) => {
-                    self.inbuf.truncate(start + n);
                     budget = budget.saturating_sub(n);
                     self.last_input = Instant::now();
                     if !self.decode(on_connected) {
@@ -320,17 +315,9 @@ impl Conn {
                         break;
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.inbuf.truncate(start);
-                    self.readable = false;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    self.inbuf.truncate(start);
-                }
-                Err(_) => {
-                    self.inbuf.truncate(start);
-                    return false;
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable = false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
             }
         }
         if budget == 0 {

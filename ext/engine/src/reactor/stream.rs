@@ -35,6 +35,28 @@ impl Stream {
         }
     }
 
+    /// Reads straight into `buf`'s spare capacity, so the read buffer is never
+    /// zero-filled first. Grows the buffer to `want` spare bytes only when little is
+    /// left: small messages split off the buffer keep it shared, and growing it then
+    /// means a new allocation.
+    pub fn read_into(&self, buf: &mut bytes::BytesMut, want: usize) -> io::Result<usize> {
+        if buf.capacity() - buf.len() < want.min(8192) {
+            buf.reserve(want);
+        }
+        let spare = buf.spare_capacity_mut();
+        // SAFETY: read(2) writes at most `spare.len()` bytes into memory we own and hold
+        // exclusively; nothing reads the uninitialised bytes, and `set_len` below covers
+        // only the `n` bytes the kernel reported written.
+        let n = unsafe { libc::read(self.fd(), spare.as_mut_ptr().cast(), spare.len()) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        // SAFETY: the kernel initialised exactly `n` bytes past the current length.
+        unsafe { buf.set_len(buf.len() + n) };
+        Ok(n)
+    }
+
     /// Small messages must not wait for Nagle: ZeroMQ batches on its own.
     pub fn tune(&self) {
         if let Stream::Tcp(s) = self {
