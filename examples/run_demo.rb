@@ -70,6 +70,8 @@ module ExampleGroups
   module_function
 
   def group(name)
+    return name if name.is_a?(Group)
+
     GROUPS.find { |g| g.name == name } or raise ArgumentError, "no example group #{name.inspect}"
   end
 
@@ -82,8 +84,10 @@ module ExampleGroups
     servers&.each(&:close)
   end
 
+  # Runs one group (a name from GROUPS, or a Group) and returns its Result.
   def run(name, timeout: Float(ENV.fetch("DEMO_TIMEOUT", "60")), client_delay: 0.3)
     group = group(name)
+    name = group.name
     ports = group.ports.zip(free_ports(group.ports.size)).to_h { |var, port| [var, port.to_s] }
     ports["RPC_ENDPOINT"] = "tcp://127.0.0.1:#{ports['RPC_PORT']}" if ports.key?("RPC_PORT")
     env = ports.merge("ZMQ_HOST" => "127.0.0.1")
