@@ -18,6 +18,9 @@ endpoint = "tcp://#{ENV.fetch('ZMQ_HOST', 'localhost')}:#{ENV.fetch('RR_FRONTEND
 
 ctx = ZMQ::Context.new
 requester = ctx.socket(:REQ)
+# The broker's ROUTER puts this identity on the envelope of our requests (otherwise it
+# makes one up); it must be set before connecting.
+requester.identity = "client-#{Process.pid}"
 requester.rcvtimeo = Integer(ENV.fetch("TIMEOUT_MS", "5000"))
 requester.connect(endpoint)
 

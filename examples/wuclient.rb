@@ -18,6 +18,7 @@ endpoint = "tcp://#{ENV.fetch('ZMQ_HOST', 'localhost')}:#{ENV.fetch('WU_PORT', '
 
 ctx = ZMQ::Context.new
 subscriber = ctx.socket(:SUB)
+subscriber.rcvhwm = 10_000 # queue this many updates before dropping
 subscriber.rcvtimeo = Integer(ENV.fetch("TIMEOUT_MS", "5000"))
 subscriber.connect(endpoint)
 # The filter is a prefix; the trailing space keeps "10001" from matching "100012".
