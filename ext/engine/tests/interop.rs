@@ -264,7 +264,7 @@ fn dealers_ours_router_theirs(t: Transport, b: Binder) {
 const STREAM_LEN: usize = 2_000;
 
 fn stream_msg(i: usize) -> Vec<Vec<u8>> {
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         vec![format!("{i}").into_bytes(), b"second".to_vec(), Vec::new()]
     } else {
         vec![format!("{i}").into_bytes()]
