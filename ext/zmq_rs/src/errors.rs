@@ -2,7 +2,8 @@
 //! (rbczmq-api.md section 1.4).
 
 use magnus::{
-    prelude::*, value::Lazy, Error, ExceptionClass, Integer, RModule, RString, Ruby, Value,
+    prelude::*, rb_sys::AsRawValue, value::Lazy, Error, ExceptionClass, Integer, RModule, RString,
+    Ruby, Value,
 };
 use std::cell::Cell;
 use zmq_engine::error::EMTHREAD;
@@ -21,8 +22,17 @@ const EMTHREAD_MESSAGE: &str = "There are no I/O thread available to complete th
      Please initialize the ZMQ context with at least one I/O thread eg. ZMQ::Context.new(1)";
 
 thread_local! {
-    /// The calling thread's last zmq errno (`ZMQ.errno`).
-    static LAST_ERRNO: Cell<i32> = const { Cell::new(0) };
+    /// The last zmq errno on this native thread, with the Ruby Thread it belongs to
+    /// (Ruby reuses native threads for new Ruby Threads, so the owner is checked).
+    static LAST_ERRNO: Cell<(usize, i32)> = const { Cell::new((0, 0)) };
+}
+
+/// An identity for the calling Ruby Thread.
+fn ruby_thread_id() -> usize {
+    match Ruby::get() {
+        Ok(ruby) => ruby.thread_current().as_raw() as usize,
+        Err(_) => 0,
+    }
 }
 
 pub fn define(ruby: &Ruby, zmq: RModule) -> Result<(), Error> {
@@ -31,11 +41,17 @@ pub fn define(ruby: &Ruby, zmq: RModule) -> Result<(), Error> {
 }
 
 pub fn set_errno(errno: i32) {
-    LAST_ERRNO.with(|e| e.set(errno));
+    LAST_ERRNO.with(|e| e.set((ruby_thread_id(), errno)));
 }
 
+/// The calling Ruby Thread's last zmq errno (`ZMQ.errno`), 0 when none.
 pub fn last_errno() -> i32 {
-    LAST_ERRNO.with(Cell::get)
+    let (owner, errno) = LAST_ERRNO.with(Cell::get);
+    if owner == ruby_thread_id() {
+        errno
+    } else {
+        0
+    }
 }
 
 pub fn zmq_error_class(ruby: &Ruby) -> ExceptionClass {

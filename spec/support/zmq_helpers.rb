@@ -1,0 +1,96 @@
+# frozen_string_literal: true
+
+require "timeout"
+require "tmpdir"
+
+# Helpers for the binding's specs: one context per example (rbczmq allows one live
+# context per process, so every example destroys its own), endpoints per transport, and
+# waits bounded by deadlines instead of sleeps.
+module ZmqHelpers
+  TRANSPORTS = %i[tcp ipc inproc].freeze
+
+  def ctx
+    @ctx ||= ZMQ::Context.new
+  end
+
+  # Binds `sock` on a fresh endpoint of `transport`; returns the endpoint to connect to.
+  def bind_any(sock, transport)
+    case transport
+    when :tcp
+      port = sock.bind("tcp://127.0.0.1:*")
+      "tcp://127.0.0.1:#{port}"
+    when :ipc
+      path = File.join(Dir.tmpdir, "zmqrs-spec-#{Process.pid}-#{next_id}.ipc")
+      sock.bind("ipc://#{path}")
+      "ipc://#{path}"
+    when :inproc
+      name = "inproc://spec-#{next_id}"
+      sock.bind(name)
+      name
+    end
+  end
+
+  # A bound/connected pair of sockets of the given types over `transport`.
+  def pair_of(bind_type, connect_type, transport)
+    server = ctx.socket(bind_type)
+    client = ctx.socket(connect_type)
+    client.connect(bind_any(server, transport))
+    [server, client]
+  end
+
+  def next_id
+    @@zmq_spec_ids = (defined?(@@zmq_spec_ids) ? @@zmq_spec_ids : 0) + 1 # rubocop:disable Style/ClassVars
+  end
+
+  # Receives with a deadline (never hangs a spec); nil when nothing came.
+  def recv_within(sock, ms = 5000)
+    sock.rcvtimeo = ms
+    sock.recv
+  end
+
+  # Waits until the block is truthy; fails the example after `seconds`.
+  def wait_until(seconds = 5, message = "condition not met in time")
+    limit = monotonic + seconds
+    until (result = yield)
+      raise message if monotonic > limit
+
+      Thread.pass
+      sleep 0.001
+    end
+    result
+  end
+
+  # PUB/SUB "slow joiner": publish until the subscriber gets a copy (bounded), then drop
+  # the extra copies. Returns the copy received.
+  def publish_until_received(pub, sub, message, seconds = 5)
+    limit = monotonic + seconds
+    while monotonic < limit
+      pub.send(message)
+      got = sub.poll(20) && sub.recv_nonblock
+      next unless got
+
+      drain(sub)
+      return got
+    end
+    raise "subscriber received nothing in #{seconds}s"
+  end
+
+  # Receives and drops whatever is waiting (briefly polling for stragglers).
+  def drain(sock)
+    nil while sock.poll(50) && sock.recv_nonblock
+  end
+
+  def monotonic
+    Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  end
+end
+
+RSpec.configure do |config|
+  config.include ZmqHelpers
+  config.around do |example|
+    Timeout.timeout(Integer(ENV.fetch("ZMQ_SPEC_TIMEOUT", "60"))) { example.run }
+  ensure
+    live = ZMQ.context
+    live.destroy if live
+  end
+end
