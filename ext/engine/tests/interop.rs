@@ -615,6 +615,104 @@ fn pub_ours_xsub_theirs(t: Transport, b: Binder) {
     assert!(ok, "subscribed data reaches libzmq XSUB");
 }
 
+/// Two libzmq SUBs on our XPUB: a repeated subscription reaches the application once
+/// (every time with XPUB_VERBOSE), and its cancel only when the last holder drops it.
+fn xpub_ours_two_subs_theirs(t: Transport, b: Binder) {
+    for verbose in [false, true] {
+        let p = Peers::new();
+        let xpub = p.ours(SocketType::XPub);
+        xpub.set_option(SocketOption::XpubVerbose, verbose).unwrap();
+        let a = p.theirs(SocketType::Sub);
+        let c = p.theirs(SocketType::Sub);
+        link_many(&xpub, &[&a, &c], t, b);
+        a.set_subscribe(b"t").unwrap();
+        assert_eq!(
+            recv_ours_touching(&xpub, &a, "first subscribe"),
+            [b"\x01t".to_vec()]
+        );
+        c.set_subscribe(b"t").unwrap();
+        if verbose {
+            assert_eq!(
+                recv_ours_touching(&xpub, &c, "repeated subscribe (verbose)"),
+                [b"\x01t".to_vec()]
+            );
+        }
+        // Data reaches both subscribers once each knows "t" is wanted.
+        xpub.send(msg(&["t.data"]), false).unwrap();
+        let got_a = recv_theirs(&a, "data for a");
+        assert_eq!(got_a, strs(&["t.data"]));
+        let ok = peers::publish_until(
+            Duration::from_secs(10),
+            || xpub.send(msg(&["t.probe"]), false).unwrap(),
+            || try_recv_theirs(&c, 10).is_some(),
+        );
+        assert!(ok, "second subscriber served");
+
+        a.set_unsubscribe(b"t").unwrap();
+        // Not the last holder: no cancel reaches us. Wait for c's marker to be sure a's
+        // cancel had its chance to arrive first.
+        c.set_subscribe(b"marker").unwrap();
+        let next = recv_ours_touching(&xpub, &c, "marker subscribe");
+        assert_eq!(
+            next,
+            [b"\x01marker".to_vec()],
+            "a cancel of a subscription still held elsewhere was passed up (verbose {verbose})"
+        );
+        c.set_unsubscribe(b"t").unwrap();
+        assert_eq!(
+            recv_ours_touching(&xpub, &c, "last cancel"),
+            [b"\x00t".to_vec()]
+        );
+    }
+}
+
+/// Flow control across the wire: a libzmq PUSH floods our PULL, whose receive
+/// high-water mark is tiny (so reading pauses and resumes all the time); nothing is
+/// lost or reordered.
+fn backpressure_pull_ours_push_theirs(t: Transport, b: Binder) {
+    let p = Peers::new();
+    let pull = p.ours(SocketType::Pull);
+    pull.set_option(SocketOption::RcvHwm, 10i64).unwrap();
+    let push = p.theirs(SocketType::Push);
+    push.set_sndhwm(10).unwrap();
+    link(&pull, &push, t, b);
+    const N: usize = 20_000;
+    let sender = std::thread::spawn(move || {
+        for i in 0..N {
+            push.send(format!("{i}").as_str(), 0).unwrap();
+        }
+        push
+    });
+    for i in 0..N {
+        assert_eq!(recv_ours(&pull, "flooded stream"), strs(&[&i.to_string()]));
+    }
+    let _push = sender.join().unwrap();
+}
+
+/// The same the other way: our PUSH, with a tiny send mark, floods libzmq's PULL.
+fn backpressure_push_ours_pull_theirs(t: Transport, b: Binder) {
+    let p = Peers::new();
+    let push = p.ours(SocketType::Push);
+    push.set_option(SocketOption::SndHwm, 10i64).unwrap();
+    let pull = p.theirs(SocketType::Pull);
+    pull.set_rcvhwm(10).unwrap();
+    link(&push, &pull, t, b);
+    const N: usize = 20_000;
+    let sender = std::thread::spawn(move || {
+        for i in 0..N {
+            push.send(msg(&[&i.to_string()]), false).unwrap();
+        }
+        push
+    });
+    for i in 0..N {
+        assert_eq!(
+            recv_theirs(&pull, "flooded stream"),
+            strs(&[&i.to_string()])
+        );
+    }
+    let _push = sender.join().unwrap();
+}
+
 // ---------------------------------------------------------------------------------
 // PAIR
 
@@ -748,6 +846,9 @@ each_link! {
     sub_ours_xpub_theirs => sub_ours_xpub_theirs;
     xsub_ours_xpub_theirs => xsub_ours_xpub_theirs;
     pub_ours_xsub_theirs => pub_ours_xsub_theirs;
+    xpub_ours_two_subs_theirs => xpub_ours_two_subs_theirs;
+    backpressure_pull_ours_push_theirs => backpressure_pull_ours_push_theirs;
+    backpressure_push_ours_pull_theirs => backpressure_push_ours_pull_theirs;
     pair_ours_pair_theirs => pair_ours_pair_theirs;
     sizes_push_ours_pull_theirs => sizes_push_ours_pull_theirs;
     sizes_pull_ours_push_theirs => sizes_pull_ours_push_theirs;
