@@ -267,16 +267,15 @@ impl Conn {
             }
             on_connected();
         }
-        if self.pipe.as_ref().is_some_and(|p| p.tx.is_abandoned()) && !self.lingering {
-            // The socket is gone.
-            return false;
-        }
         let mut alive = self.read_all(on_connected);
         if self.flush().is_err() {
             return false;
         }
         // The socket closed its end (close, linger, a refused PAIR peer, a STREAM
-        // close request): finish once what it queued has gone out.
+        // close request): finish once what it queued has gone out. Never sooner: the
+        // socket closes its pipe right after asking us to linger, and a connection
+        // driven in between must not drop what was queued (the linger deadline, if any,
+        // arrives with that request).
         let socket_done = match &self.pipe {
             Some(p) => p.rx.is_finished(),
             None => self.lingering,
