@@ -6,8 +6,10 @@ use super::{ConnConfig, LinkWake, Stream};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, PipeEnd};
 use crate::socket::{Command, SocketInner};
+use super::out_queue::{OutQueue, ZERO_COPY_MIN};
+use crate::wire::frame::{self, FLAG_MORE};
 use crate::wire::{Session, SessionConfig, SessionEvent};
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use mio::{Interest, Registry, Token};
 use std::io::{self, Write};
 use std::sync::atomic::Ordering::SeqCst;
@@ -46,7 +48,7 @@ pub(crate) struct Conn {
     cfg: Arc<ConnConfig>,
     session: Session,
     inbuf: BytesMut,
-    outbuf: BytesMut,
+    out: OutQueue,
     pipe: Option<PipeEnd>,
     persistent: bool,
     reconnect: bool,
@@ -87,9 +89,9 @@ impl Conn {
             as_server: false,
         });
         let raw = cfg.kind == crate::SocketType::Stream;
-        let mut outbuf = BytesMut::with_capacity(READ_CHUNK);
+        let mut out = OutQueue::with_capacity(READ_CHUNK);
         if !raw {
-            session.start(&mut outbuf);
+            session.start(&mut out.staging);
         }
         let (pipe, wake, persistent, reconnect) = match end {
             ConnEnd::Fresh(w) => (None, w, false, false),
@@ -109,7 +111,7 @@ impl Conn {
             cfg,
             session,
             inbuf: BytesMut::new(),
-            outbuf,
+            out,
             pipe,
             persistent,
             reconnect,
@@ -147,6 +149,12 @@ impl Conn {
 
     pub fn clear_wake_flag(&self) {
         self.wake.queued.store(false, SeqCst);
+    }
+
+    /// The id this connection's pipe wakes the I/O thread with (its dialer's, for a
+    /// dialer's connection).
+    pub fn wake_id(&self) -> usize {
+        self.wake.id
     }
 
     fn emit(&self, event: u32, value: u32) {
@@ -235,7 +243,7 @@ impl Conn {
             if self.next_ping.is_some_and(|t| t <= now) {
                 if self.session.peer_minor() == Some(1) {
                     self.session
-                        .encode_ping(&mut self.outbuf, self.cfg.heartbeat_ttl_ms, b"");
+                        .encode_ping(&mut self.out.staging, self.cfg.heartbeat_ttl_ms, b"");
                 }
                 self.next_ping = Some(now + ivl);
             }
@@ -280,7 +288,7 @@ impl Conn {
             Some(p) => p.rx.is_finished(),
             None => self.lingering,
         };
-        if alive && socket_done && self.outbuf.is_empty() {
+        if alive && socket_done && self.out.is_empty() {
             alive = false;
         }
         alive
@@ -337,7 +345,7 @@ impl Conn {
         let mut events = std::mem::take(&mut self.events);
         let result = self
             .session
-            .receive(&mut self.inbuf, &mut self.outbuf, &mut |ev| events.push(ev));
+            .receive(&mut self.inbuf, &mut self.out.staging, &mut |ev| events.push(ev));
         let mut ok = true;
         for ev in events.drain(..) {
             match ev {
@@ -427,34 +435,54 @@ impl Conn {
         loop {
             if self.session.is_ready() || self.raw {
                 if let Some(p) = &self.pipe {
-                    while self.outbuf.len() < WRITE_BATCH {
+                    while self.out.len() < WRITE_BATCH {
                         match p.rx.pop() {
-                            Some(m) if self.raw => m
-                                .parts()
-                                .for_each(|part| self.outbuf.extend_from_slice(part)),
-                            Some(m) => self.session.encode_message(&m, &mut self.outbuf),
+                            Some(m) => self.encode(&m),
                             None => break,
                         }
                     }
                 }
             }
-            if self.outbuf.is_empty() || !self.writable || !self.connected {
+            if self.out.is_empty() || !self.writable || !self.connected {
                 return Ok(());
             }
-            match self.stream.write(&self.outbuf) {
+            match self.out.write_to(&mut self.stream) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.outbuf.advance(n);
-                    if self.outbuf.is_empty() {
-                        self.outbuf.clear();
-                    }
-                }
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.writable = false;
                     return Ok(());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Queues one message for the wire; large bodies are queued, not copied.
+    fn encode(&mut self, m: &Msg) {
+        if self.raw {
+            for part in m.parts() {
+                if part.len() >= ZERO_COPY_MIN {
+                    self.out.push_body(part.clone());
+                } else {
+                    self.out.staging.extend_from_slice(part);
+                }
+            }
+        } else if m.byte_len() < ZERO_COPY_MIN || self.cfg.kind.is_subscriber() {
+            // Small messages, and subscribers' (which may become commands), are encoded
+            // by the session.
+            self.session.encode_message(m, &mut self.out.staging);
+        } else {
+            let last = m.len() - 1;
+            for (i, part) in m.parts().enumerate() {
+                let more = if i < last { FLAG_MORE } else { 0 };
+                frame::put_header(&mut self.out.staging, more, part.len());
+                if part.len() >= ZERO_COPY_MIN {
+                    self.out.push_body(part.clone());
+                } else {
+                    self.out.staging.extend_from_slice(part);
+                }
             }
         }
     }

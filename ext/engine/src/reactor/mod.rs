@@ -6,6 +6,7 @@
 //! mio waker only if the thread is actually asleep in `poll`.
 
 mod connection;
+mod out_queue;
 mod stream;
 
 use crate::error::Result;
@@ -640,8 +641,15 @@ impl IoLoop {
                     return;
                 }
             }
-        } else {
+        } else if self.conns.contains_key(&id) {
             id
+        } else {
+            // A connection that outlived its dialer (it lingers after close or
+            // disconnect) still wakes under the dialer's id.
+            match self.conns.iter().find(|(_, c)| c.wake_id() == id) {
+                Some((&cid, _)) => cid,
+                None => return,
+            }
         };
         if let Some(c) = self.conns.get_mut(&target) {
             c.clear_wake_flag();
