@@ -289,11 +289,14 @@ impl Socket {
     }
 
     fn check_usable(&self) -> Result<()> {
-        if self.inner.is_closed() {
-            return Err(Error::new(libc::ENOTSOCK));
-        }
+        // Termination first: it closes every socket, and a call it interrupts (or one
+        // made after it) must see ETERM, as with libzmq, not the ENOTSOCK of a socket
+        // the application closed itself.
         if self.inner.ctx.is_terminated() {
             return Err(Error::term());
+        }
+        if self.inner.is_closed() {
+            return Err(Error::new(libc::ENOTSOCK));
         }
         Ok(())
     }
