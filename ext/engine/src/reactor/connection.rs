@@ -2,16 +2,16 @@
 //! socket's pipe, encodes and writes in batches out of it, and keeps the timers of the
 //! handshake, heartbeats and linger.
 
+use super::out_queue::{OutQueue, ZERO_COPY_MIN};
 use super::{ConnConfig, LinkWake, Stream};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, PipeEnd};
 use crate::socket::{Command, SocketInner};
-use super::out_queue::{OutQueue, ZERO_COPY_MIN};
 use crate::wire::frame::{self, FLAG_MORE};
 use crate::wire::{Session, SessionConfig, SessionEvent};
 use bytes::BytesMut;
 use mio::{Interest, Registry, Token};
-use std::io::{self, Write};
+use std::io;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -345,7 +345,9 @@ impl Conn {
         let mut events = std::mem::take(&mut self.events);
         let result = self
             .session
-            .receive(&mut self.inbuf, &mut self.out.staging, &mut |ev| events.push(ev));
+            .receive(&mut self.inbuf, &mut self.out.staging, &mut |ev| {
+                events.push(ev)
+            });
         let mut ok = true;
         for ev in events.drain(..) {
             match ev {
@@ -434,9 +436,9 @@ impl Conn {
     fn flush(&mut self) -> io::Result<()> {
         loop {
             if self.session.is_ready() || self.raw {
-                if let Some(p) = &self.pipe {
+                if let Some(rx) = self.pipe.as_ref().map(|p| p.rx.clone()) {
                     while self.out.len() < WRITE_BATCH {
-                        match p.rx.pop() {
+                        match rx.pop() {
                             Some(m) => self.encode(&m),
                             None => break,
                         }
