@@ -104,36 +104,14 @@ module ZMQ
   end
 
   # Runs a proxy between two sockets (and copies every message to `capture`), until the
-  # context is terminated, then returns -1. It waits with the GVL released, so other
-  # threads run and Ctrl-C raises Interrupt.
+  # context is terminated, then returns -1. The proxy runs without the GVL, so other
+  # threads run meanwhile, and Ctrl-C raises Interrupt.
   def proxy(frontend, backend, capture = nil)
     [frontend, backend, capture].each_with_index do |sock, i|
       next if i == 2 && sock.nil?
       raise TypeError, "wrong argument type #{sock.class} (expected ZMQ::Socket): #{sock}" unless sock.is_a?(ZMQ::Socket)
     end
-    ios = [frontend.__io, backend.__io] # raises ZMQ::Error for a destroyed socket
-    capture&.__io
-    ZMQ.__proxy_loop(frontend, backend, capture, ios)
-  end
-
-  def self.__proxy_loop(frontend, backend, capture, ios)
-    Kernel.loop do
-      forward = ZMQ.__proxy_pump(frontend, backend, capture)
-      return -1 if forward.negative?
-
-      back = ZMQ.__proxy_pump(backend, frontend, capture)
-      return -1 if back.negative?
-      next unless forward.zero? && back.zero?
-      # Nothing was ready: arm both readiness fds (each re-checks its input) and wait.
-      next if frontend.__arm_in | backend.__arm_in
-
-      IO.select(ios)
-    end
-  rescue ZMQ::Error
-    # A socket was closed or its context destroyed while we ran: the proxy is over.
-    raise unless [frontend, backend, capture].compact.any?(&:__destroyed?)
-
-    -1
+    ZMQ.__proxy(frontend, backend, capture)
   end
 
   # Ruby's name for a value's class in a type error: nil, true, false or the class.

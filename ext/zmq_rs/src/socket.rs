@@ -666,40 +666,50 @@ fn bind_port(requested: &str, resolved: &str) -> i64 {
     digits.parse().unwrap_or(0)
 }
 
-/// `ZMQ.__proxy_pump(from, to, capture)`: moves up to 64 whole messages that are ready on
-/// `from` to `to` (copying each to `capture` if given). Returns how many moved (0: none
-/// was ready), or -1 once a socket or the context is gone. Sending waits, as libzmq's
-/// proxy does, through the destination's readiness fd.
-fn proxy_pump(
+/// `ZMQ.__proxy(frontend, backend, capture)`: runs the engine's proxy on a helper thread
+/// (no GVL involved) while this thread waits for it through Ruby's IO wait, so Ctrl-C,
+/// `Thread#raise` and `Timeout` interrupt it. Returns -1 once the context is terminated
+/// or a socket closed, as zmq_proxy does.
+fn proxy(
     ruby: &Ruby,
-    from: Obj<Socket>,
-    to: Obj<Socket>,
+    frontend: Obj<Socket>,
+    backend: Obj<Socket>,
     capture: Option<Obj<Socket>>,
 ) -> Result<i64, Error> {
-    let mut moved = 0;
-    while moved < 64 {
-        let msg = match from.engine().recv(true) {
-            Ok(m) => m,
-            Err(e) if e.is_again() => break,
-            Err(_) => return Ok(-1),
-        };
-        if let Some(cap) = &capture {
-            let r = cap.blocking(ruby, SocketOption::SndTimeo, || {
-                cap.engine().send(msg.clone(), true)
-            })?;
-            if r.is_err() {
-                return Ok(-1);
+    Socket::alive(ruby, &frontend)?;
+    Socket::alive(ruby, &backend)?;
+    if let Some(c) = &capture {
+        Socket::alive(ruby, c)?;
+    }
+    let os_error =
+        |e: std::io::Error| errors::syscall_error(ruby, e.raw_os_error().unwrap_or(libc::EIO));
+    let stop = Arc::new(zmq_engine::signal::Signal::new().map_err(os_error)?);
+    let (done_rx, done_tx) = std::os::unix::net::UnixStream::pair().map_err(os_error)?;
+    let (f, b) = (frontend.engine().clone(), backend.engine().clone());
+    let c = capture.as_ref().map(|c| c.engine().clone());
+    let stop_for_proxy = stop.clone();
+    std::thread::Builder::new()
+        .name("zmq-rs-proxy".into())
+        .spawn(move || {
+            let result = zmq_engine::proxy(&f, &b, c.as_ref(), Some(&stop_for_proxy));
+            drop(done_tx); // EOF on done_rx: the proxy is over
+            result
+        })
+        .map_err(os_error)?;
+    let io = wait::io_for_fd(ruby, std::os::fd::AsRawFd::as_raw_fd(&done_rx))?;
+    loop {
+        match wait::readable(ruby, io, None) {
+            Ok(true) => return Ok(-1),
+            Ok(false) => {}
+            Err(interrupt) => {
+                // Stop the proxy and give it a moment to finish its current message, so
+                // the sockets are free again when the exception reaches the caller.
+                stop.raise();
+                let _ = wait::readable(ruby, io, wait::deadline_after(100));
+                return Err(interrupt);
             }
         }
-        let r = to.blocking(ruby, SocketOption::SndTimeo, || {
-            to.engine().send(msg.clone(), true)
-        })?;
-        if r.is_err() {
-            return Ok(-1);
-        }
-        moved += 1;
     }
-    Ok(moved)
 }
 
 pub fn init(ruby: &Ruby, zmq: RModule) -> Result<(), Error> {
@@ -743,7 +753,7 @@ pub fn init(ruby: &Ruby, zmq: RModule) -> Result<(), Error> {
     class.define_method("subscribe", method!(Socket::subscribe, 1))?;
     class.define_method("unsubscribe", method!(Socket::unsubscribe, 1))?;
 
-    zmq.define_singleton_method("__proxy_pump", magnus::function!(proxy_pump, 3))?;
+    zmq.define_singleton_method("__proxy", magnus::function!(proxy, 3))?;
     Ok(())
 }
 
