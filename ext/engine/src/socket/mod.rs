@@ -118,7 +118,9 @@ impl SocketInner {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
         let mut core = self.core.lock().unwrap_or_else(|e| e.into_inner());
-        if self.has_mail.swap(false, SeqCst) {
+        // A plain load first: the swap is a write to a shared line, so only do it when
+        // there is mail.
+        if self.has_mail.load(SeqCst) && self.has_mail.swap(false, SeqCst) {
             while let Some(cmd) = self.mailbox.pop() {
                 core.apply(cmd);
             }

@@ -23,25 +23,31 @@ impl LoadBalancer {
         }
     }
 
-    fn drop_dead(&mut self) {
-        self.pipes.retain(|p| p.writable());
-        if self.next >= self.pipes.len() {
-            self.next = 0;
-        }
-    }
-
     /// Sends to the next pipe with room; returns the pipe used, or the message back when
-    /// every pipe is full (or there is none).
+    /// every pipe is full (or there is none). Pipes whose peer is gone are dropped on
+    /// the way.
     pub fn send(&mut self, msg: Msg) -> Result<PipeId, Msg> {
-        self.drop_dead();
         let mut msg = msg;
-        for _ in 0..self.pipes.len() {
+        let mut tried = 0;
+        while tried < self.pipes.len() {
+            if self.next >= self.pipes.len() {
+                self.next = 0;
+            }
             let pipe = &self.pipes[self.next];
-            self.next = (self.next + 1) % self.pipes.len();
+            if !pipe.writable() {
+                self.pipes.remove(self.next);
+                continue;
+            }
+            let id = pipe.id;
             match pipe.tx.try_push(msg) {
-                Ok(()) => return Ok(pipe.id),
+                Ok(()) => {
+                    self.next += 1;
+                    return Ok(id);
+                }
                 Err(back) => msg = back,
             }
+            self.next += 1;
+            tried += 1;
         }
         Err(msg)
     }
