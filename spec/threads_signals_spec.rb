@@ -184,6 +184,25 @@ RSpec.describe "threads, signals and blocking calls" do
       expect(proxy.value).to eq(-1)
     end
 
+    it "ZMQ.proxy in a thread is stopped by Thread#raise, and its sockets work afterwards" do
+      frontend = ctx.socket(:PULL)
+      frontend.bind("inproc://proxy-raise-f")
+      backend = ctx.socket(:PUSH)
+      backend.bind("inproc://proxy-raise-b")
+      thread = Thread.new do
+        ZMQ.proxy(frontend, backend)
+      rescue RuntimeError => e
+        e.message
+      end
+      wait_until { blocked?(thread) }
+      thread.raise(RuntimeError, "stop proxy")
+      expect(thread.value).to eq("stop proxy")
+      source = ctx.socket(:PUSH)
+      source.connect("inproc://proxy-raise-f")
+      source.send("after the proxy")
+      expect(recv_within(frontend)).to eq("after the proxy")
+    end
+
     it "ZMQ.proxy checks its arguments" do
       sock = ctx.socket(:PULL)
       expect { ZMQ.proxy(sock, :nope) }.to raise_error(TypeError, /expected ZMQ::Socket/)
