@@ -704,6 +704,45 @@ fn router_identity_with_inproc_connect_before_bind() {
     });
 }
 
+/// DEALER spreads its sends round robin and takes replies from every peer.
+fn dealer_balances_over_routers(t: Transport) {
+    let ctx = Context::new();
+    let dealer = sock(&ctx, SocketType::Dealer);
+    dealer.set_option(SocketOption::Identity, "d").unwrap();
+    let routers: Vec<_> = (0..2).map(|_| sock(&ctx, SocketType::Router)).collect();
+    for r in &routers {
+        dealer.connect(&r.bind(&bind_ep(t)).unwrap()).unwrap();
+    }
+    for i in 0..6 {
+        send(&dealer, &i.to_string());
+    }
+    for (k, r) in routers.iter().enumerate() {
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            let m = recv_parts(r);
+            assert_eq!(m[0], b"d", "{t:?}");
+            got.push(String::from_utf8(m[1].clone()).unwrap());
+        }
+        let residue = got[0].parse::<usize>().unwrap() % 2;
+        assert!(
+            got.iter()
+                .all(|n| n.parse::<usize>().unwrap() % 2 == residue),
+            "{t:?}: router {k} got {got:?}"
+        );
+        expect_nothing(r, "more than its share");
+        send_parts(r, &[b"d", format!("from {k}").as_bytes()]);
+    }
+    let mut replies: Vec<_> = (0..2).map(|_| recv_str(&dealer)).collect();
+    replies.sort();
+    assert_eq!(replies, ["from 0", "from 1"]);
+    ctx.terminate();
+}
+
+#[test]
+fn dealer_balances_over_routers_all_transports() {
+    each(&ALL, dealer_balances_over_routers);
+}
+
 /// Unknown routing ids: dropped silently, or EHOSTUNREACH with router_mandatory.
 fn router_mandatory_unknown_id(t: Transport) {
     let ctx = Context::new();
