@@ -12,6 +12,7 @@ mod pipe;
 pub mod poll;
 pub mod proxy;
 mod reactor;
+pub mod security;
 pub mod signal;
 mod socket;
 pub mod socket_type;

@@ -42,6 +42,20 @@ pub enum SocketOption {
     HeartbeatTtl,
     HeartbeatTimeout,
     HandshakeIvl,
+    /// 1: PLAIN server (ZAP checks passwords). See [`crate::security::SecurityOptions`].
+    PlainServer,
+    /// Makes the socket a PLAIN client.
+    PlainUsername,
+    PlainPassword,
+    /// 1: CURVE server (needs `CurveSecretkey`).
+    CurveServer,
+    /// 32 bytes or 40 Z85 characters.
+    CurvePublickey,
+    CurveSecretkey,
+    /// The server's public key: makes the socket a CURVE client.
+    CurveServerkey,
+    /// RFC 27 domain for ZAP requests; with NULL it turns ZAP on.
+    ZapDomain,
     /// Read only.
     Type,
     /// Read only.
@@ -125,6 +139,8 @@ pub struct Options {
     /// -1: same as heartbeat_ivl.
     pub heartbeat_timeout: i32,
     pub handshake_ivl: i32,
+    /// PLAIN/CURVE/ZAP settings (secrets redacted in `Debug`).
+    pub security: crate::security::SecurityOptions,
 }
 
 impl Default for Options {
@@ -154,6 +170,7 @@ impl Default for Options {
             heartbeat_ttl: 0,
             heartbeat_timeout: -1,
             handshake_ivl: 30_000,
+            security: Default::default(),
         }
     }
 }
@@ -223,7 +240,7 @@ impl Options {
             }
             HeartbeatTimeout => self.heartbeat_timeout = from_minus_one_i32(v)?,
             HandshakeIvl => self.handshake_ivl = non_negative_i32(v)?,
-            _ => return Ok(false),
+            _ => return self.security.set(opt, v),
         }
         Ok(true)
     }
@@ -258,7 +275,7 @@ impl Options {
             HeartbeatTtl => i(self.heartbeat_ttl as i64),
             HeartbeatTimeout => i(self.heartbeat_timeout as i64),
             HandshakeIvl => i(self.handshake_ivl as i64),
-            _ => None,
+            _ => self.security.get(opt),
         }
     }
 

@@ -6,9 +6,10 @@ use super::out_queue::{OutQueue, ZERO_COPY_MIN};
 use super::{ConnConfig, LinkWake, Stream};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, PipeEnd};
+use crate::security::zap::{ZapReply, ZapRequest, ZAP_ENDPOINT};
 use crate::socket::{Command, SocketInner};
 use crate::wire::frame::{self, FLAG_MORE};
-use crate::wire::{Session, SessionConfig, SessionEvent};
+use crate::wire::{ProtocolError, Session, SessionConfig, SessionEvent};
 use bytes::BytesMut;
 use mio::{Interest, Registry, Token};
 use std::io;
@@ -70,6 +71,8 @@ pub(crate) struct Conn {
     raw: bool,
     /// A raw connection still has to announce itself to its socket.
     raw_pending_attach: bool,
+    /// The pipe to the context's ZAP handler while a request is out.
+    zap: Option<ZapLink>,
 }
 
 impl Conn {
@@ -87,6 +90,8 @@ impl Conn {
             identity: cfg.identity.clone(),
             maxmsgsize: cfg.maxmsgsize,
             as_server: false,
+            security: cfg.security.clone(),
+            peer_address: peer_address(&stream),
         });
         let raw = cfg.kind == crate::SocketType::Stream;
         let mut out = OutQueue::with_capacity(READ_CHUNK);
@@ -127,6 +132,7 @@ impl Conn {
             linger_deadline: None,
             raw,
             raw_pending_attach: raw,
+            zap: None,
         }
     }
 
@@ -275,6 +281,9 @@ impl Conn {
             }
             on_connected();
         }
+        if self.zap.is_some() && !self.zap_step(on_connected) {
+            return false;
+        }
         let mut alive = self.read_all(on_connected);
         if self.flush().is_err() {
             return false;
@@ -343,11 +352,53 @@ impl Conn {
             return true;
         }
         let mut events = std::mem::take(&mut self.events);
-        let result = self
+        let mut result = self
             .session
             .receive(&mut self.inbuf, &mut self.out.staging, &mut |ev| {
                 events.push(ev)
             });
+        if result.is_ok() {
+            result = self.pump_zap(&mut events);
+        }
+        self.act(events, result, on_connected)
+    }
+
+    /// A ZAP reply may have arrived: hand it to the session and act on what follows.
+    fn zap_step(&mut self, on_connected: &mut dyn FnMut()) -> bool {
+        let mut events = std::mem::take(&mut self.events);
+        let result = self.pump_zap(&mut events);
+        self.act(events, result, on_connected)
+    }
+
+    /// Sends the session's ZAP request, or hands it the reply once there is one.
+    fn pump_zap(&mut self, events: &mut Vec<SessionEvent>) -> Result<(), ProtocolError> {
+        let out = &mut self.out.staging;
+        if let Some(request) = self.session.take_zap_request() {
+            self.zap = ZapLink::open(&self.socket, &self.wake, &request);
+            if self.zap.is_none() {
+                // No handler bound: the mechanism decides (libzmq's rules).
+                return self.session.zap_reply(None, out, &mut |ev| events.push(ev));
+            }
+        }
+        if self.session.awaiting_zap() {
+            if let Some(msg) = self.zap.as_ref().and_then(|z| z.pipe.rx.pop()) {
+                self.zap = None;
+                let reply = ZapReply::parse(&msg).map_err(ProtocolError::ZapReply)?;
+                return self
+                    .session
+                    .zap_reply(Some(&reply), out, &mut |ev| events.push(ev));
+            }
+        }
+        Ok(())
+    }
+
+    /// Acts on session events and on the outcome of the call that produced them.
+    fn act(
+        &mut self,
+        mut events: Vec<SessionEvent>,
+        result: Result<(), ProtocolError>,
+        on_connected: &mut dyn FnMut(),
+    ) -> bool {
         let mut ok = true;
         for ev in events.drain(..) {
             match ev {
@@ -367,7 +418,17 @@ impl Conn {
         self.events = events;
         self.pause_if_full();
         if let Err(e) = &result {
-            if !self.session.is_ready() {
+            if let Some(status) = e.auth_status() {
+                self.emit(crate::monitor::EVENT_HANDSHAKE_FAILED_AUTH, status.into());
+            } else if matches!(
+                e,
+                ProtocolError::NoZapHandler | ProtocolError::Misconfigured(_)
+            ) {
+                self.emit(
+                    crate::monitor::EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                    libc::EFAULT as u32,
+                );
+            } else if !self.session.is_ready() {
                 let code = e.monitor_code().unwrap_or(0);
                 self.emit(crate::monitor::EVENT_HANDSHAKE_FAILED_PROTOCOL, code);
             }
@@ -471,7 +532,10 @@ impl Conn {
                     self.out.staging.extend_from_slice(part);
                 }
             }
-        } else if m.byte_len() < ZERO_COPY_MIN || self.cfg.kind.is_subscriber() {
+        } else if m.byte_len() < ZERO_COPY_MIN
+            || self.cfg.kind.is_subscriber()
+            || self.session.encrypts()
+        {
             // Small messages, and subscribers' (which may become commands), are encoded
             // by the session.
             self.session.encode_message(m, &mut self.out.staging);
@@ -486,6 +550,81 @@ impl Conn {
                     self.out.staging.extend_from_slice(part);
                 }
             }
+        }
+    }
+}
+
+/// The peer's address as libzmq puts it in ZAP requests: the IP for tcp,
+/// `:uid:gid:pid` for ipc.
+fn peer_address(stream: &Stream) -> bytes::Bytes {
+    let text = match stream {
+        Stream::Tcp(s) => s
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default(),
+        Stream::Unix(_) => {
+            let mut cred = libc::ucred {
+                pid: 0,
+                uid: 0,
+                gid: 0,
+            };
+            let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+            // SAFETY: a valid fd, and a buffer of the size we pass.
+            let rc = unsafe {
+                libc::getsockopt(
+                    stream.fd(),
+                    libc::SOL_SOCKET,
+                    libc::SO_PEERCRED,
+                    (&mut cred as *mut libc::ucred).cast(),
+                    &mut len,
+                )
+            };
+            if rc == 0 {
+                format!(":{}:{}:{}", cred.uid, cred.gid, cred.pid)
+            } else {
+                String::new()
+            }
+        }
+    };
+    bytes::Bytes::from(text)
+}
+
+/// A connection's pipe to the ZAP handler (a socket bound at `inproc://zeromq.zap.01`
+/// in the same context), for one request and its reply. Dropping it detaches the pipe
+/// from the handler.
+struct ZapLink {
+    pipe: PipeEnd,
+    handler: Weak<SocketInner>,
+}
+
+impl ZapLink {
+    /// Sends `request` to the handler; `None` if no handler is bound.
+    fn open(
+        socket: &Weak<SocketInner>,
+        wake: &Arc<LinkWake>,
+        request: &ZapRequest,
+    ) -> Option<ZapLink> {
+        let name = ZAP_ENDPOINT.strip_prefix("inproc://")?;
+        let handler = socket.upgrade()?.ctx.inproc.bound_socket(name)?;
+        // No high-water marks on the ZAP pipe, as in libzmq.
+        let (ours, theirs) = pipe_pair(wake.clone(), handler.signal.clone(), 0, 0);
+        ours.tx.push(request.to_msg());
+        handler.post(Command::Attach {
+            pipe: theirs,
+            identity: bytes::Bytes::new(),
+        });
+        Some(ZapLink {
+            pipe: ours,
+            handler: Arc::downgrade(&handler),
+        })
+    }
+}
+
+impl Drop for ZapLink {
+    fn drop(&mut self) {
+        self.pipe.shut();
+        if let Some(h) = self.handler.upgrade() {
+            h.post(Command::Detach(self.pipe.id));
         }
     }
 }

@@ -48,6 +48,8 @@ pub(crate) struct ConnConfig {
     pub reconnect_ivl: Option<Duration>,
     pub reconnect_ivl_max: Duration,
     pub immediate: bool,
+    /// Mechanism, credentials, ZAP domain.
+    pub security: crate::security::SecurityOptions,
 }
 
 fn positive_ms(ms: i32) -> Option<Duration> {
@@ -71,6 +73,7 @@ impl ConnConfig {
                 .then(|| Duration::from_millis(o.reconnect_ivl.max(1) as u64)),
             reconnect_ivl_max: Duration::from_millis(o.reconnect_ivl_max.max(0) as u64),
             immediate: o.immediate,
+            security: o.security.clone(),
         }
     }
 }

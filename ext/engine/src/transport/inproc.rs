@@ -133,6 +133,15 @@ impl InprocRegistry {
         }
     }
 
+    /// The live socket bound at `name`, if any (how a connection finds the ZAP handler).
+    pub fn bound_socket(&self, name: &str) -> Option<Arc<SocketInner>> {
+        self.registry()
+            .bound
+            .get(name)
+            .and_then(Weak::upgrade)
+            .filter(|s| !s.is_closed())
+    }
+
     /// Forgets pending connects from a socket that disconnected or closed.
     pub fn drop_pending(&self, pipes: &[PipeId]) {
         let mut reg = self.registry();

@@ -15,6 +15,19 @@ pub mod monitor_code {
     pub const ZMTP_MALFORMED_COMMAND_READY: u32 = 0x1000_0016;
     pub const ZMTP_INVALID_METADATA: u32 = 0x1000_0018;
     pub const ZMTP_MECHANISM_MISMATCH: u32 = 0x1100_0002;
+    pub const ZMTP_INVALID_SEQUENCE: u32 = 0x1000_0002;
+    pub const ZMTP_KEY_EXCHANGE: u32 = 0x1000_0003;
+    pub const ZMTP_MALFORMED_COMMAND_MESSAGE: u32 = 0x1000_0012;
+    pub const ZMTP_MALFORMED_COMMAND_HELLO: u32 = 0x1000_0013;
+    pub const ZMTP_MALFORMED_COMMAND_INITIATE: u32 = 0x1000_0014;
+    pub const ZMTP_MALFORMED_COMMAND_WELCOME: u32 = 0x1000_0017;
+    pub const ZMTP_CRYPTOGRAPHIC: u32 = 0x1100_0001;
+    pub const ZAP_UNSPECIFIED: u32 = 0x2000_0000;
+    pub const ZAP_MALFORMED_REPLY: u32 = 0x2000_0001;
+    pub const ZAP_BAD_REQUEST_ID: u32 = 0x2000_0002;
+    pub const ZAP_BAD_VERSION: u32 = 0x2000_0003;
+    pub const ZAP_INVALID_STATUS_CODE: u32 = 0x2000_0004;
+    pub const ZAP_INVALID_METADATA: u32 = 0x2000_0005;
 }
 
 /// A fatal protocol violation by the peer (or a peer we will not talk to).
@@ -50,6 +63,22 @@ pub enum ProtocolError {
     /// A frame larger than the limit (`maxmsgsize`, the handshake command limit, or the
     /// protocol's 2^63-1). Detected from the header, before any of the body is buffered.
     FrameTooLarge { size: u64, limit: u64 },
+    /// A CURVE box did not open (wrong key, tampered or truncated), or a key was
+    /// unusable. Says which box, never anything about keys.
+    Crypto(&'static str),
+    /// A CURVE short nonce that does not increase (a replayed or reordered command).
+    InvalidSequence,
+    /// A CURVE vouch that does not match the connection's keys.
+    KeyExchange,
+    /// The ZAP handler refused the peer (status 300, 400 or 500).
+    AuthFailed { status: u16 },
+    /// The ZAP handler's reply is malformed; the `ZMQ_PROTOCOL_ERROR_ZAP_*` code.
+    ZapReply(u32),
+    /// A PLAIN server has no ZAP handler to check passwords with (libzmq refuses too).
+    NoZapHandler,
+    /// This socket's own security options are incomplete (a CURVE client without the
+    /// server's key, say).
+    Misconfigured(&'static str),
 }
 
 impl ProtocolError {
@@ -77,6 +106,25 @@ impl ProtocolError {
             ProtocolError::MalformedCommand(what) if what.starts_with("READY") => {
                 Some(ZMTP_MALFORMED_COMMAND_READY)
             }
+            ProtocolError::MalformedCommand(what) if what.starts_with("HELLO") => {
+                Some(ZMTP_MALFORMED_COMMAND_HELLO)
+            }
+            ProtocolError::MalformedCommand(what) if what.starts_with("WELCOME") => {
+                Some(ZMTP_MALFORMED_COMMAND_WELCOME)
+            }
+            ProtocolError::MalformedCommand(what) if what.starts_with("INITIATE") => {
+                Some(ZMTP_MALFORMED_COMMAND_INITIATE)
+            }
+            ProtocolError::MalformedCommand(what) if what.starts_with("MESSAGE") => {
+                Some(ZMTP_MALFORMED_COMMAND_MESSAGE)
+            }
+            ProtocolError::MalformedCommand(what) if what.starts_with("ERROR") => {
+                Some(ZMTP_MALFORMED_COMMAND_ERROR)
+            }
+            ProtocolError::Crypto(_) => Some(ZMTP_CRYPTOGRAPHIC),
+            ProtocolError::InvalidSequence => Some(ZMTP_INVALID_SEQUENCE),
+            ProtocolError::KeyExchange => Some(ZMTP_KEY_EXCHANGE),
+            ProtocolError::ZapReply(code) => Some(*code),
             ProtocolError::MalformedCommand(_) => Some(ZMTP_MALFORMED_COMMAND_UNSPECIFIED),
             ProtocolError::UnexpectedCommand(_) | ProtocolError::UnexpectedMessage => {
                 Some(ZMTP_UNEXPECTED_COMMAND)
@@ -84,6 +132,22 @@ impl ProtocolError {
             ProtocolError::BadSignature | ProtocolError::UnsupportedVersion { .. } => {
                 Some(ZMTP_UNSPECIFIED)
             }
+            _ => None,
+        }
+    }
+}
+
+impl ProtocolError {
+    /// The ZAP status behind an authentication failure: ours (the handler refused the
+    /// peer) or the peer's (its ERROR carried "300", "400" or "500"). A monitor reports
+    /// these as `EVENT_HANDSHAKE_FAILED_AUTH` with the status as value.
+    pub fn auth_status(&self) -> Option<u16> {
+        match self {
+            ProtocolError::AuthFailed { status } => Some(*status),
+            ProtocolError::PeerError(reason) => match reason.as_bytes() {
+                [d @ b'3'..=b'5', b'0', b'0'] => Some(u16::from(d - b'0') * 100),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -100,10 +164,7 @@ impl fmt::Display for ProtocolError {
                 )
             }
             ProtocolError::UnsupportedMechanism(m) => {
-                write!(
-                    f,
-                    "peer uses security mechanism {m:?}; only NULL is supported"
-                )
+                write!(f, "security mechanism mismatch: peer uses {m:?}")
             }
             ProtocolError::MissingSocketType => f.write_str("peer READY has no Socket-Type"),
             ProtocolError::UnknownSocketType(t) => write!(f, "unknown peer socket type {t:?}"),
@@ -126,6 +187,17 @@ impl fmt::Display for ProtocolError {
                     "frame of {size} bytes exceeds the limit of {limit} bytes"
                 )
             }
+            ProtocolError::Crypto(what) => write!(f, "cryptographic failure: {what}"),
+            ProtocolError::InvalidSequence => f.write_str("CURVE nonce out of sequence"),
+            ProtocolError::KeyExchange => f.write_str("CURVE vouch does not match"),
+            ProtocolError::AuthFailed { status } => {
+                write!(f, "authentication refused by the ZAP handler ({status})")
+            }
+            ProtocolError::ZapReply(code) => write!(f, "malformed ZAP reply ({code:#x})"),
+            ProtocolError::NoZapHandler => {
+                f.write_str("PLAIN server without a ZAP handler (inproc://zeromq.zap.01)")
+            }
+            ProtocolError::Misconfigured(what) => write!(f, "security options: {what}"),
         }
     }
 }

@@ -39,6 +39,7 @@ pub mod command;
 mod error;
 pub mod frame;
 pub mod greeting;
+pub mod mechanism;
 mod session;
 
 #[cfg(test)]

@@ -9,7 +9,10 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use super::command;
 use super::frame::{self, FrameHeader, Header};
 use super::greeting::{Greeting, PeerGreeting, MECHANISM_NULL};
+use super::mechanism::{self, CurveCipher, Local, Mechanism};
 use super::ProtocolError;
+use crate::security::zap::{ZapReply, ZapRequest};
+use crate::security::SecurityOptions;
 use crate::{Msg, SocketType};
 
 /// The largest command accepted before the handshake completes (the peer's READY and its
@@ -26,8 +29,14 @@ pub struct SessionConfig {
     /// Largest message frame accepted, checked from the frame header before any of the
     /// body is buffered. `None`: no limit (libzmq's -1).
     pub maxmsgsize: Option<u64>,
-    /// The greeting's as-server flag (NULL: false).
+    /// The greeting's as-server flag (NULL: false). PLAIN and CURVE servers set it
+    /// whatever this says.
     pub as_server: bool,
+    /// Mechanism, role, credentials and ZAP domain. The default is NULL without ZAP,
+    /// which costs nothing.
+    pub security: SecurityOptions,
+    /// The peer's address as ZAP requests give it (IP for tcp, `:uid:gid:pid` for ipc).
+    pub peer_address: Bytes,
 }
 
 impl SessionConfig {
@@ -37,6 +46,8 @@ impl SessionConfig {
             identity: Bytes::new(),
             maxmsgsize: None,
             as_server: false,
+            security: SecurityOptions::default(),
+            peer_address: Bytes::new(),
         }
     }
 }
@@ -89,11 +100,21 @@ pub struct Session {
     subscriptions_as_commands: bool,
     /// The length `input` must reach before `receive` can make progress.
     input_needed: usize,
+    /// PLAIN, CURVE or NULL with ZAP, during the handshake. `None` for plain NULL.
+    mech: Option<Box<dyn Mechanism>>,
+    /// CURVE after the handshake: every frame travels boxed in a MESSAGE.
+    cipher: Option<CurveCipher>,
+    /// What the ZAP handler said about the peer.
+    user_id: Bytes,
+    zap_metadata: Bytes,
 }
 
 impl Session {
     pub fn new(cfg: SessionConfig) -> Session {
-        let greeting = Greeting::new(MECHANISM_NULL, cfg.as_server);
+        let sec = &cfg.security;
+        let as_server =
+            cfg.as_server || (sec.mechanism != crate::security::Mechanism::Null && sec.as_server);
+        let greeting = Greeting::new(sec.mechanism.name().as_bytes(), as_server);
         Session {
             cfg,
             state: State::Greeting,
@@ -103,6 +124,10 @@ impl Session {
             partial: None,
             subscriptions_as_commands: false,
             input_needed: 1,
+            mech: None,
+            cipher: None,
+            user_id: Bytes::new(),
+            zap_metadata: Bytes::new(),
         }
     }
 
@@ -132,12 +157,95 @@ impl Session {
             return Err(e.clone());
         }
         let result = self.receive_inner(input, out, on_event);
+        self.settle(result)
+    }
+
+    /// Records a failure (final) and drops every key the session held.
+    fn settle(&mut self, result: Result<(), ProtocolError>) -> Result<(), ProtocolError> {
         if let Err(e) = &result {
             self.state = State::Failed(e.clone());
             self.partial = None;
             self.input_needed = usize::MAX;
+            self.mech = None;
+            self.cipher = None;
         }
         result
+    }
+
+    /// A ZAP request the owner must send to the handler at
+    /// [`crate::security::zap::ZAP_ENDPOINT`], once; ask after every `receive`.
+    pub fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        self.mech.as_mut()?.take_zap_request()
+    }
+
+    /// Whether the handshake waits for a ZAP reply.
+    pub fn awaiting_zap(&self) -> bool {
+        self.mech.as_ref().is_some_and(|m| m.awaiting_zap())
+    }
+
+    /// Hands the ZAP handler's reply to the handshake; `None` when no handler is bound
+    /// (CURVE and NULL then proceed, PLAIN fails, as in libzmq). Like `receive`, may
+    /// append commands to `out`, emit `Ready`, or fail (after queueing an ERROR).
+    pub fn zap_reply(
+        &mut self,
+        reply: Option<&ZapReply>,
+        out: &mut BytesMut,
+        on_event: &mut dyn FnMut(SessionEvent),
+    ) -> Result<(), ProtocolError> {
+        if let State::Failed(e) = &self.state {
+            return Err(e.clone());
+        }
+        let local = Self::local(&self.cfg);
+        let result = match self.mech.as_mut() {
+            Some(m) => m.on_zap_reply(&local, reply, out),
+            None => Ok(()),
+        };
+        let result = result.and_then(|()| self.check_established(out, on_event));
+        self.settle(result)
+    }
+
+    /// The user id the ZAP handler gave the peer (empty without ZAP).
+    pub fn user_id(&self) -> &Bytes {
+        &self.user_id
+    }
+
+    /// The metadata the ZAP handler attached to the peer (ZMTP property encoding).
+    pub fn zap_metadata(&self) -> &Bytes {
+        &self.zap_metadata
+    }
+
+    /// Whether frames are encrypted (CURVE after the handshake): such a session must
+    /// encode every message itself, through [`Session::encode_message`].
+    #[inline]
+    pub fn encrypts(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    fn local(cfg: &SessionConfig) -> Local {
+        Local {
+            socket_type: cfg.socket_type,
+            identity: cfg.identity.clone(),
+            zap_domain: cfg.security.zap_domain.clone(),
+            peer_address: cfg.peer_address.clone(),
+        }
+    }
+
+    /// Completes the handshake if the mechanism is done.
+    fn check_established(
+        &mut self,
+        out: &mut BytesMut,
+        on_event: &mut dyn FnMut(SessionEvent),
+    ) -> Result<(), ProtocolError> {
+        let Some(done) = self.mech.as_mut().and_then(|m| m.established()) else {
+            return Ok(());
+        };
+        self.mech = None;
+        self.user_id = done.user_id;
+        self.zap_metadata = done.zap_metadata;
+        let tell_peer = done.cipher.is_none()
+            && self.cfg.security.mechanism == crate::security::Mechanism::Null;
+        self.cipher = done.cipher;
+        self.on_ready(done.peer_metadata, out, on_event, tell_peer)
     }
 
     /// Whether the handshake completed (and has not failed since).
@@ -182,6 +290,9 @@ impl Session {
     /// form, which 3.1 publishers (libzmq included) also accept.
     #[inline]
     pub fn encode_message(&self, msg: &Msg, out: &mut BytesMut) {
+        if let Some(c) = &self.cipher {
+            return self.encode_sealed(c, msg, out);
+        }
         if self.subscriptions_as_commands && msg.len() == 1 {
             let body = msg.first();
             match body.first() {
@@ -198,7 +309,40 @@ impl Session {
     /// 6553.5 s. `context` is cut to 16 octets.
     pub fn encode_ping(&self, out: &mut BytesMut, ttl_ms: u32, context: &[u8]) {
         let ttl_ds = (ttl_ms / 100).min(u32::from(u16::MAX)) as u16;
-        command::encode_ping(out, ttl_ds, context);
+        self.send_command(out, |o| command::encode_ping(o, ttl_ds, context));
+    }
+
+    /// Appends a command we make ourselves (PING, PONG): boxed under CURVE.
+    fn send_command(&self, out: &mut BytesMut, encode: impl FnOnce(&mut BytesMut)) {
+        match &self.cipher {
+            None => encode(out),
+            Some(c) => {
+                let mut plain = BytesMut::new();
+                encode(&mut plain);
+                c.seal_frames(&plain, out);
+            }
+        }
+    }
+
+    /// CURVE: every part in its own MESSAGE, MORE inside the box.
+    fn encode_sealed(&self, c: &CurveCipher, msg: &Msg, out: &mut BytesMut) {
+        if self.subscriptions_as_commands && msg.len() == 1 {
+            let body = msg.first();
+            let name = match body.first() {
+                Some(1) => Some(command::SUBSCRIBE),
+                Some(0) => Some(command::CANCEL),
+                _ => None,
+            };
+            if let Some(name) = name {
+                let mut plain = BytesMut::new();
+                frame::encode_command(&mut plain, name, &body[1..]);
+                return c.seal_frames(&plain, out);
+            }
+        }
+        let last = msg.len() - 1;
+        for (i, part) in msg.parts().enumerate() {
+            c.seal(u8::from(i < last), part, out);
+        }
     }
 
     fn receive_inner(
@@ -233,6 +377,20 @@ impl Session {
             input.advance(h.header_len);
             // Fits in usize: at most input.len().
             let size = h.size as usize;
+            if let Some(c) = &mut self.cipher {
+                if h.more() {
+                    return Err(ProtocolError::MalformedCommand(
+                        "MESSAGE frame with the MORE flag",
+                    ));
+                }
+                let (more, is_command, body) = c.open(input.split_to(size))?;
+                if is_command {
+                    self.on_command(body, out, on_event)?;
+                } else {
+                    self.on_message_frame(body, more, on_event);
+                }
+                continue;
+            }
             let body = if size == 0 {
                 Bytes::new()
             } else {
@@ -251,12 +409,21 @@ impl Session {
         peer: &PeerGreeting,
         out: &mut BytesMut,
     ) -> Result<(), ProtocolError> {
-        if peer.mechanism_name() != MECHANISM_NULL {
+        let ours = self.cfg.security.mechanism.name().as_bytes();
+        if peer.mechanism_name() != ours {
             return Err(ProtocolError::UnsupportedMechanism(
                 String::from_utf8_lossy(peer.mechanism_name()).into_owned(),
             ));
         }
         self.peer_minor = Some(peer.effective_minor());
+        if ours != MECHANISM_NULL || !self.cfg.security.zap_domain.is_empty() {
+            let mut m = mechanism::for_options(&self.cfg.security)?
+                .expect("a mechanism for anything but NULL without ZAP");
+            m.start(&Self::local(&self.cfg), out)?;
+            self.mech = Some(m);
+            self.state = State::Handshake;
+            return Ok(());
+        }
         let st = self.cfg.socket_type;
         let send_identity = !self.cfg.identity.is_empty()
             || matches!(
@@ -318,10 +485,19 @@ impl Session {
         out: &mut BytesMut,
         on_event: &mut dyn FnMut(SessionEvent),
     ) -> Result<(), ProtocolError> {
-        let (name, data_at) = command::split(&body)?;
         let handshaking = matches!(self.state, State::Handshake);
+        if handshaking {
+            if let Some(m) = self.mech.as_mut() {
+                let local = Self::local(&self.cfg);
+                m.on_command(&local, body, out)?;
+                return self.check_established(out, on_event);
+            }
+        }
+        let (name, data_at) = command::split(&body)?;
         match name {
-            command::READY if handshaking => self.on_ready(body.slice(data_at..), out, on_event),
+            command::READY if handshaking => {
+                self.on_ready(body.slice(data_at..), out, on_event, true)
+            }
             command::ERROR => Err(ProtocolError::PeerError(command::parse_error(
                 &body[data_at..],
             ))),
@@ -331,7 +507,7 @@ impl Session {
             command::READY => Err(ProtocolError::UnexpectedCommand("READY".into())),
             command::PING => {
                 let (ttl_ds, context) = command::parse_ping(&body[data_at..])?;
-                command::encode_pong(out, context);
+                self.send_command(out, |o| command::encode_pong(o, context));
                 on_event(SessionEvent::Ping {
                     ttl_ms: u32::from(ttl_ds) * 100,
                 });
@@ -362,6 +538,7 @@ impl Session {
         data: Bytes,
         out: &mut BytesMut,
         on_event: &mut dyn FnMut(SessionEvent),
+        tell_peer: bool,
     ) -> Result<(), ProtocolError> {
         let ours = self.cfg.socket_type;
         let checked = command::parse_ready(&data).and_then(|props| {
@@ -377,7 +554,10 @@ impl Session {
             Ok(v) => v,
             Err(e) => {
                 // Tell the peer why before the caller closes (RFC 37 "Error Handling").
-                command::encode_error(out, &e.to_string());
+                // Not under CURVE/PLAIN, whose peers expect no ERROR at this point.
+                if tell_peer {
+                    command::encode_error(out, &e.to_string());
+                }
                 return Err(e);
             }
         };

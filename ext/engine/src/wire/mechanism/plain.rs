@@ -1,0 +1,244 @@
+//! PLAIN (RFC 24): a username and password in clear, checked by the server's ZAP handler.
+//!
+//! ```text
+//! C: HELLO username password      S: WELCOME      (after ZAP said 200)
+//! C: INITIATE metadata            S: READY metadata
+//! ```
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::{is_command, peer_error, zap_verdict, Established, Local, Mechanism};
+use crate::security::zap::{ZapReply, ZapRequest};
+use crate::security::Secret;
+use crate::wire::frame::encode_command;
+use crate::wire::{command, ProtocolError};
+
+fn unexpected(body: &[u8]) -> ProtocolError {
+    match command::split(body) {
+        Ok((name, _)) => ProtocolError::UnexpectedCommand(command::display_name(name)),
+        Err(e) => e,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientState {
+    Start,
+    WaitWelcome,
+    WaitReady,
+    Done,
+}
+
+/// The PLAIN client. `Debug` shows no password.
+#[derive(Debug)]
+pub struct PlainClient {
+    username: Bytes,
+    password: Secret,
+    state: ClientState,
+    peer_metadata: Option<Bytes>,
+}
+
+impl PlainClient {
+    pub fn new(username: Bytes, password: Secret) -> Self {
+        PlainClient {
+            username,
+            password,
+            state: ClientState::Start,
+            peer_metadata: None,
+        }
+    }
+}
+
+impl Mechanism for PlainClient {
+    fn start(&mut self, _local: &Local, out: &mut BytesMut) -> Result<(), ProtocolError> {
+        let user = &self.username[..self.username.len().min(255)];
+        let pass = &self.password.expose()[..self.password.expose().len().min(255)];
+        let mut data = zeroize::Zeroizing::new(Vec::with_capacity(2 + user.len() + pass.len()));
+        data.put_u8(user.len() as u8);
+        data.put_slice(user);
+        data.put_u8(pass.len() as u8);
+        data.put_slice(pass);
+        encode_command(out, b"HELLO", &data);
+        self.state = ClientState::WaitWelcome;
+        Ok(())
+    }
+
+    fn on_command(
+        &mut self,
+        local: &Local,
+        body: Bytes,
+        out: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
+        match self.state {
+            ClientState::WaitWelcome if is_command(&body, b"WELCOME") => {
+                if body.len() != 8 {
+                    return Err(ProtocolError::MalformedCommand("WELCOME with data"));
+                }
+                encode_command(out, b"INITIATE", &local.metadata());
+                self.state = ClientState::WaitReady;
+                Ok(())
+            }
+            ClientState::WaitReady if is_command(&body, b"READY") => {
+                let meta = body.slice(6..);
+                command::parse_ready(&meta)?;
+                self.peer_metadata = Some(meta);
+                self.state = ClientState::Done;
+                Ok(())
+            }
+            ClientState::WaitWelcome | ClientState::WaitReady if is_command(&body, b"ERROR") => {
+                Err(peer_error(&body))
+            }
+            _ => Err(unexpected(&body)),
+        }
+    }
+
+    fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        None
+    }
+
+    fn awaiting_zap(&self) -> bool {
+        false
+    }
+
+    fn on_zap_reply(
+        &mut self,
+        _local: &Local,
+        _reply: Option<&ZapReply>,
+        _out: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
+        Ok(())
+    }
+
+    fn established(&mut self) -> Option<Established> {
+        Some(Established {
+            peer_metadata: self.peer_metadata.take()?,
+            cipher: None,
+            user_id: Bytes::new(),
+            zap_metadata: Bytes::new(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ServerState {
+    WaitHello,
+    WaitZap,
+    WaitInitiate,
+    Done,
+}
+
+/// The PLAIN server: every client is checked by the ZAP handler; without one, refused.
+#[derive(Debug)]
+pub struct PlainServer {
+    state: ServerState,
+    request: Option<ZapRequest>,
+    peer_metadata: Option<Bytes>,
+    user_id: Bytes,
+    zap_metadata: Bytes,
+}
+
+impl PlainServer {
+    pub fn new() -> Self {
+        PlainServer {
+            state: ServerState::WaitHello,
+            request: None,
+            peer_metadata: None,
+            user_id: Bytes::new(),
+            zap_metadata: Bytes::new(),
+        }
+    }
+
+    fn on_hello(&mut self, local: &Local, body: &Bytes) -> Result<(), ProtocolError> {
+        // "\x05HELLO" [len] username [len] password, nothing after.
+        let data = &body[6..];
+        let Some((&ulen, rest)) = data.split_first() else {
+            return Err(ProtocolError::MalformedCommand("HELLO without a username"));
+        };
+        let ulen = usize::from(ulen);
+        if rest.len() < ulen {
+            return Err(ProtocolError::MalformedCommand("HELLO username truncated"));
+        }
+        let Some((&plen, pass)) = rest[ulen..].split_first() else {
+            return Err(ProtocolError::MalformedCommand("HELLO without a password"));
+        };
+        if pass.len() != usize::from(plen) {
+            return Err(ProtocolError::MalformedCommand(
+                "HELLO password truncated or followed by garbage",
+            ));
+        }
+        let user_at = 6 + 1;
+        let pass_at = user_at + ulen + 1;
+        self.request = Some(local.zap_request(
+            b"PLAIN",
+            vec![
+                body.slice(user_at..user_at + ulen),
+                body.slice(pass_at..pass_at + usize::from(plen)),
+            ],
+        ));
+        self.state = ServerState::WaitZap;
+        Ok(())
+    }
+}
+
+impl Mechanism for PlainServer {
+    fn start(&mut self, _local: &Local, _out: &mut BytesMut) -> Result<(), ProtocolError> {
+        Ok(())
+    }
+
+    fn on_command(
+        &mut self,
+        local: &Local,
+        body: Bytes,
+        out: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
+        match self.state {
+            ServerState::WaitHello if is_command(&body, b"HELLO") => self.on_hello(local, &body),
+            ServerState::WaitInitiate if is_command(&body, b"INITIATE") => {
+                let meta = body.slice(9..);
+                command::parse_ready(&meta)
+                    .map_err(|_| ProtocolError::MalformedCommand("INITIATE metadata"))?;
+                encode_command(out, b"READY", &local.metadata());
+                self.peer_metadata = Some(meta);
+                self.state = ServerState::Done;
+                Ok(())
+            }
+            _ => Err(unexpected(&body)),
+        }
+    }
+
+    fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        self.request.take()
+    }
+
+    fn awaiting_zap(&self) -> bool {
+        self.state == ServerState::WaitZap
+    }
+
+    fn on_zap_reply(
+        &mut self,
+        _local: &Local,
+        reply: Option<&ZapReply>,
+        out: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
+        if self.state != ServerState::WaitZap {
+            return Ok(());
+        }
+        let Some(reply) = reply else {
+            return Err(ProtocolError::NoZapHandler);
+        };
+        zap_verdict(reply, out)?;
+        self.user_id = reply.user_id.clone();
+        self.zap_metadata = reply.metadata.clone();
+        encode_command(out, b"WELCOME", b"");
+        self.state = ServerState::WaitInitiate;
+        Ok(())
+    }
+
+    fn established(&mut self) -> Option<Established> {
+        Some(Established {
+            peer_metadata: self.peer_metadata.take()?,
+            cipher: None,
+            user_id: self.user_id.clone(),
+            zap_metadata: self.zap_metadata.clone(),
+        })
+    }
+}
