@@ -16,7 +16,7 @@ use zmq::SocketEvent;
 use zmq_engine::{SocketOption, SocketType};
 
 const HB_IVL_MS: i32 = 100;
-const HB_TIMEOUT_MS: i32 = 300;
+const HB_TIMEOUT_MS: i32 = 500;
 /// Three heartbeat time-outs and a margin: long enough for a peer that never answers
 /// PINGs to be dropped at least once.
 const IDLE_MS: u64 = 3 * HB_TIMEOUT_MS as u64 + 200;
