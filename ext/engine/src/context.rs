@@ -117,7 +117,7 @@ impl Context {
             .filter_map(|w| w.upgrade())
             .collect();
         for s in &sockets {
-            s.signal.raise();
+            s.raise_all();
             socket::close_socket(s);
         }
         let reactor = self

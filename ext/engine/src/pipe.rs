@@ -177,9 +177,42 @@ pub fn pipe_pair(
     a_to_b_hwm: usize,
     b_to_a_hwm: usize,
 ) -> (PipeEnd, PipeEnd) {
+    pipe_pair_split(
+        Waking::both(a_wake),
+        Waking::both(b_wake),
+        a_to_b_hwm,
+        b_to_a_hwm,
+    )
+}
+
+/// Whom to wake on one side of a pipe: when input arrives, and when room to send
+/// appears. Sockets keep the two apart so a thread waiting to send and one waiting to
+/// receive never clear each other's wake-ups.
+#[derive(Clone)]
+pub struct Waking {
+    pub input: Arc<dyn Wake>,
+    pub room: Arc<dyn Wake>,
+}
+
+impl Waking {
+    pub fn both(w: Arc<dyn Wake>) -> Self {
+        Waking {
+            input: w.clone(),
+            room: w,
+        }
+    }
+}
+
+/// [`pipe_pair`] with separate input and room wake-ups per side.
+pub fn pipe_pair_split(
+    a: Waking,
+    b: Waking,
+    a_to_b_hwm: usize,
+    b_to_a_hwm: usize,
+) -> (PipeEnd, PipeEnd) {
     let id = next_pipe_id();
-    let a_to_b = Arc::new(Queue::new(a_to_b_hwm, b_wake.clone(), a_wake.clone()));
-    let b_to_a = Arc::new(Queue::new(b_to_a_hwm, a_wake, b_wake));
+    let a_to_b = Arc::new(Queue::new(a_to_b_hwm, b.input.clone(), a.room.clone()));
+    let b_to_a = Arc::new(Queue::new(b_to_a_hwm, a.input, b.room));
     (
         PipeEnd {
             id,

@@ -70,25 +70,35 @@ fn from_poll_bits(b: i16) -> u32 {
 /// (`None`: for ever; zero: just look). ETERM if a socket's context was terminated.
 pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usize> {
     let deadline = timeout.map(|t| Instant::now() + t);
-    let mut fds: Vec<libc::pollfd> = items
-        .iter()
-        .map(|it| match it.target {
-            PollTarget::Socket(s) => libc::pollfd {
-                fd: s.fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            PollTarget::Fd(fd) => libc::pollfd {
-                fd,
-                events: to_poll_bits(it.events),
-                revents: 0,
-            },
-        })
-        .collect();
+    // One pollfd per raw fd; per socket, its input fd and, if it waits to send, its
+    // room fd. `owner[i]` is the item of `fds[i]`.
+    let mut fds: Vec<libc::pollfd> = Vec::with_capacity(items.len());
+    let mut owner: Vec<usize> = Vec::with_capacity(items.len());
+    for (i, it) in items.iter().enumerate() {
+        let pfd = |fd, events| libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
+        match it.target {
+            PollTarget::Socket(s) => {
+                fds.push(pfd(s.fd(), libc::POLLIN));
+                owner.push(i);
+                if it.events & POLLOUT != 0 {
+                    fds.push(pfd(s.out_fd(), libc::POLLIN));
+                    owner.push(i);
+                }
+            }
+            PollTarget::Fd(fd) => {
+                fds.push(pfd(fd, to_poll_bits(it.events)));
+                owner.push(i);
+            }
+        }
+    }
     let mut armed = false;
     loop {
         let mut ready = 0;
-        for (it, pfd) in items.iter_mut().zip(&fds) {
+        for (i, it) in items.iter_mut().enumerate() {
             it.revents = match it.target {
                 PollTarget::Socket(s) => {
                     if s.inner.ctx.is_terminated() {
@@ -100,7 +110,14 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
                         s.events() & it.events
                     }
                 }
-                PollTarget::Fd(_) => from_poll_bits(pfd.revents) & (it.events | 4),
+                PollTarget::Fd(_) => {
+                    let raw = fds
+                        .iter()
+                        .zip(&owner)
+                        .find(|(_, o)| **o == i)
+                        .map_or(0, |(p, _)| p.revents);
+                    from_poll_bits(raw) & (it.events | 4)
+                }
             };
             if it.revents != 0 {
                 ready += 1;

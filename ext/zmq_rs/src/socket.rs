@@ -66,8 +66,10 @@ pub struct Socket {
     context: Opaque<Value>,
     /// The `endpoints` Array (always the same object).
     endpoints: Opaque<RArray>,
-    /// `IO.for_fd(readiness fd)`, made on first wait.
+    /// `IO.for_fd(input readiness fd)`, made on first wait.
     io: OnceLock<Opaque<Value>>,
+    /// `IO.for_fd(room-to-send readiness fd)`, made on first blocked send.
+    out_io: OnceLock<Opaque<Value>>,
     state: AtomicI32,
     verbose: AtomicBool,
     kind: SocketType,
@@ -77,7 +79,7 @@ impl DataTypeFunctions for Socket {
     fn mark(&self, marker: &gc::Marker) {
         marker.mark(self.context);
         marker.mark(self.endpoints);
-        if let Some(io) = self.io.get() {
+        for io in [self.io.get(), self.out_io.get()].into_iter().flatten() {
             marker.mark(*io);
         }
     }
@@ -112,6 +114,7 @@ pub fn wrap(
         context: context.into(),
         endpoints: ruby.ary_new().into(),
         io: OnceLock::new(),
+        out_io: OnceLock::new(),
         state: AtomicI32::new(PENDING),
         verbose: AtomicBool::new(false),
         kind,
@@ -213,14 +216,23 @@ impl Socket {
         ruby.get_inner(self.endpoints)
     }
 
-    /// The IO over the readiness fd (made once).
+    /// The IO over the input readiness fd (made once).
     fn io(&self, ruby: &Ruby) -> Result<Value, Error> {
-        if let Some(io) = self.io.get() {
+        Self::io_over(ruby, &self.io, self.engine().fd())
+    }
+
+    /// The IO over the room-to-send readiness fd (made once).
+    fn out_io(&self, ruby: &Ruby) -> Result<Value, Error> {
+        Self::io_over(ruby, &self.out_io, self.engine().out_fd())
+    }
+
+    fn io_over(ruby: &Ruby, slot: &OnceLock<Opaque<Value>>, fd: i32) -> Result<Value, Error> {
+        if let Some(io) = slot.get() {
             return Ok(ruby.get_inner(*io));
         }
-        let io = wait::io_for_fd(ruby, self.engine().fd())?;
-        let _ = self.io.set(io.into());
-        Ok(ruby.get_inner(*self.io.get().expect("set just above")))
+        let io = wait::io_for_fd(ruby, fd)?;
+        let _ = slot.set(io.into());
+        Ok(ruby.get_inner(*slot.get().expect("set just above")))
     }
 
     fn log(&self, what: impl std::fmt::Display) {
@@ -254,7 +266,13 @@ impl Socket {
             if d.is_some_and(|d| Instant::now() >= d) {
                 return Ok(Err(zmq_engine::Error::again()));
             }
-            let io = self.io(ruby)?;
+            // Senders and receivers wait on separate fds, so neither clears the other's
+            // wake-up.
+            let io = if timeout == SocketOption::SndTimeo {
+                self.out_io(ruby)?
+            } else {
+                self.io(ruby)?
+            };
             wait::readable(ruby, io, d)?;
         }
     }

@@ -468,9 +468,9 @@ impl Conn {
                 }
             }
             None => {
-                let (socket_end, io_end) = pipe_pair(
-                    socket.signal.clone(),
-                    self.wake.clone(),
+                let (socket_end, io_end) = crate::pipe::pipe_pair_split(
+                    socket.waking(),
+                    crate::pipe::Waking::both(self.wake.clone()),
                     self.cfg.sndhwm,
                     self.cfg.rcvhwm,
                 );

@@ -12,8 +12,7 @@ mod stream;
 use crate::error::Result;
 use crate::monitor::*;
 use crate::options::Options;
-use crate::pipe::{pipe_pair, PipeEnd, Wake};
-use crate::signal::Signal;
+use crate::pipe::{PipeEnd, Wake};
 use crate::socket::SocketInner;
 use crate::socket_type::SocketType;
 use bytes::Bytes;
@@ -227,7 +226,7 @@ impl Reactor {
         target: DialTarget,
         socket: Weak<SocketInner>,
         cfg: ConnConfig,
-        socket_signal: Arc<Signal>,
+        socket_waking: crate::pipe::Waking,
         early_pipe: bool,
     ) -> (usize, Option<PipeEnd>) {
         let id = self.next_id();
@@ -237,7 +236,12 @@ impl Reactor {
             queued: AtomicBool::new(false),
         });
         let (socket_end, io_end) = if early_pipe {
-            let (s, i) = pipe_pair(socket_signal, wake.clone(), cfg.sndhwm, cfg.rcvhwm);
+            let (s, i) = crate::pipe::pipe_pair_split(
+                socket_waking,
+                crate::pipe::Waking::both(wake.clone()),
+                cfg.sndhwm,
+                cfg.rcvhwm,
+            );
             (Some(s), Some(i))
         } else {
             (None, None)
@@ -431,6 +435,12 @@ impl IoLoop {
                             had_connection: false,
                         },
                     );
+                    // The socket may already have woken this link before it existed here:
+                    // that wake found nothing to do, so let the next one through. What it
+                    // queued goes out once the connection is up.
+                    if let Some(d) = self.dialers.get(&id) {
+                        d.wake.queued.store(false, SeqCst);
+                    }
                     self.dial(id);
                 }
                 Cmd::Remove { id, linger } => self.remove(id, linger),

@@ -25,6 +25,13 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
+/// Which way a blocked call waits.
+#[derive(Clone, Copy)]
+enum Direction {
+    In,
+    Out,
+}
+
 /// Readiness bits, as in `ZMQ_EVENTS`.
 pub const POLLIN: u32 = 1;
 pub const POLLOUT: u32 = 2;
@@ -95,7 +102,10 @@ pub(crate) struct SocketInner {
     pub kind: SocketType,
     peer_view: Mutex<PeerView>,
     pub ctx: Arc<ContextInner>,
+    /// Raised when input may be ready (and on any change of peers or state).
     pub signal: Arc<Signal>,
+    /// Raised when room to send may have appeared (and on any change of peers or state).
+    pub out_signal: Arc<Signal>,
     mailbox: SegQueue<Command>,
     has_mail: AtomicBool,
     core: Mutex<Core>,
@@ -113,7 +123,7 @@ impl SocketInner {
     pub(crate) fn post(&self, cmd: Command) {
         self.mailbox.push(cmd);
         self.has_mail.store(true, SeqCst);
-        self.signal.raise();
+        self.raise_all();
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
@@ -126,6 +136,20 @@ impl SocketInner {
             }
         }
         core
+    }
+
+    /// Wakes every waiter, whatever it waits for.
+    pub(crate) fn raise_all(&self) {
+        self.signal.raise();
+        self.out_signal.raise();
+    }
+
+    /// How this socket's side of a pipe is woken.
+    pub(crate) fn waking(&self) -> crate::pipe::Waking {
+        crate::pipe::Waking {
+            input: self.signal.clone(),
+            room: self.out_signal.clone(),
+        }
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -251,6 +275,7 @@ impl Core {
 impl Socket {
     pub(crate) fn new(ctx: Arc<ContextInner>, kind: SocketType) -> Result<Socket> {
         let signal = Arc::new(Signal::new()?);
+        let out_signal = Arc::new(Signal::new()?);
         Ok(Socket {
             inner: Arc::new(SocketInner {
                 kind,
@@ -261,6 +286,7 @@ impl Socket {
                 }),
                 ctx,
                 signal,
+                out_signal,
                 mailbox: SegQueue::new(),
                 has_mail: AtomicBool::new(false),
                 core: Mutex::new(Core {
@@ -284,10 +310,23 @@ impl Socket {
         self.inner.kind
     }
 
-    /// The fd that is readable while the socket may be ready to receive or send (check
-    /// [`Socket::events`] to know which). Stays valid until the socket is dropped.
+    /// The fd that is readable while the socket may have input (check
+    /// [`Socket::events`]: it can also be a change of peers). Stays valid until the
+    /// socket is dropped.
     pub fn fd(&self) -> RawFd {
         self.inner.signal.fd()
+    }
+
+    /// The fd that is readable while the socket may have room to send.
+    pub fn out_fd(&self) -> RawFd {
+        self.inner.out_signal.fd()
+    }
+
+    fn signal_for(&self, dir: Direction) -> &Signal {
+        match dir {
+            Direction::In => &self.inner.signal,
+            Direction::Out => &self.inner.out_signal,
+        }
     }
 
     fn check_usable(&self) -> Result<()> {
@@ -303,14 +342,15 @@ impl Socket {
         Ok(())
     }
 
-    /// Runs `op` once; if it would block, clears the signal and runs it again, so that
-    /// a caller who then waits on the fd cannot miss the change it waits for.
-    fn attempt<T>(&self, op: &mut dyn FnMut(&mut Core) -> Result<T>) -> Result<T> {
+    /// Runs `op` once; if it would block, clears the signal of its direction and runs
+    /// it again, so that a caller who then waits on that fd cannot miss the change it
+    /// waits for.
+    fn attempt<T>(&self, dir: Direction, op: &mut dyn FnMut(&mut Core) -> Result<T>) -> Result<T> {
         self.check_usable()?;
         let first = op(&mut self.inner.lock());
         match first {
             Err(e) if e.is_again() => {
-                self.inner.signal.clear();
+                self.signal_for(dir).clear();
                 self.check_usable()?;
                 op(&mut self.inner.lock())
             }
@@ -322,18 +362,22 @@ impl Socket {
     fn blocking<T>(
         &self,
         dontwait: bool,
-        timeout_ms: fn(&Options) -> i32,
+        dir: Direction,
         op: &mut dyn FnMut(&mut Core) -> Result<T>,
     ) -> Result<T> {
         let mut deadline: Option<Option<Instant>> = None;
         loop {
-            match self.attempt(op) {
+            match self.attempt(dir, op) {
                 Err(e) if e.is_again() && !dontwait => {
                     let d = *deadline.get_or_insert_with(|| {
-                        let ms = timeout_ms(&self.inner.lock().options);
-                        crate::options::millis(ms).map(|t| Instant::now() + t)
+                        let options = &self.inner.lock().options;
+                        match dir {
+                            Direction::In => options.rcvtimeo(),
+                            Direction::Out => options.sndtimeo(),
+                        }
+                        .map(|t| Instant::now() + t)
                     });
-                    if !self.inner.signal.wait_until(d) {
+                    if !self.signal_for(dir).wait_until(d) {
                         return Err(Error::again());
                     }
                 }
@@ -345,7 +389,7 @@ impl Socket {
     /// Sends a whole message (completing any parts sent with `more`).
     pub fn send(&self, msg: Msg, dontwait: bool) -> Result<()> {
         let mut pending = Some(msg);
-        self.blocking(dontwait, |o| o.sndtimeo, &mut |core| {
+        self.blocking(dontwait, Direction::Out, &mut |core| {
             let msg = pending.take().expect("message present until sent");
             match core.send_msg(msg) {
                 Ok(()) => Ok(()),
@@ -374,12 +418,12 @@ impl Socket {
 
     /// Receives a whole message.
     pub fn recv(&self, dontwait: bool) -> Result<Msg> {
-        self.blocking(dontwait, |o| o.rcvtimeo, &mut |core| core.recv_msg())
+        self.blocking(dontwait, Direction::In, &mut |core| core.recv_msg())
     }
 
     /// Receives one part and whether more parts follow.
     pub fn recv_part(&self, dontwait: bool) -> Result<(Bytes, bool)> {
-        self.blocking(dontwait, |o| o.rcvtimeo, &mut |core| core.recv_part())
+        self.blocking(dontwait, Direction::In, &mut |core| core.recv_part())
     }
 
     /// `POLLIN`/`POLLOUT` bits for what can be done now without blocking.
@@ -397,7 +441,12 @@ impl Socket {
         if ev & mask != 0 || self.inner.is_closed() {
             return ev;
         }
-        self.inner.signal.clear();
+        if mask & POLLIN != 0 {
+            self.inner.signal.clear();
+        }
+        if mask & POLLOUT != 0 {
+            self.inner.out_signal.clear();
+        }
         self.events()
     }
 
@@ -537,7 +586,7 @@ pub(crate) fn close_socket(inner: &Arc<SocketInner>) {
     core.partial_out = None;
     drop(core);
     // Wake anyone blocked on this socket so they see it closed.
-    inner.signal.raise();
+    inner.raise_all();
 }
 
 impl Drop for SocketInner {

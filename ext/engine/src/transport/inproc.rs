@@ -3,7 +3,7 @@
 //! once and the binder picks up its end when it binds.
 
 use crate::error::{Error, Result};
-use crate::pipe::{pipe_pair, PipeEnd, PipeId, Wake};
+use crate::pipe::{pipe_pair_split, PipeEnd, PipeId, Wake, Waking};
 use crate::socket::{Command, Core, SocketInner};
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -25,7 +25,8 @@ impl Wake for LateWake {
 
 struct Pending {
     binder_end: PipeEnd,
-    binder_wake: Arc<LateWake>,
+    binder_input: Arc<LateWake>,
+    binder_room: Arc<LateWake>,
     connecter: Weak<SocketInner>,
     connecter_identity: Bytes,
 }
@@ -70,8 +71,9 @@ impl InprocRegistry {
             if p.connecter.strong_count() == 0 {
                 continue;
             }
-            let _ = p.binder_wake.target.set(me.signal.clone());
-            me.signal.raise();
+            let _ = p.binder_input.target.set(me.signal.clone());
+            let _ = p.binder_room.target.set(me.out_signal.clone());
+            me.raise_all();
             core.attach_inproc(p.binder_end, p.connecter_identity, p.connecter);
         }
         Ok(())
@@ -100,9 +102,9 @@ impl InprocRegistry {
         match binder {
             Some(peer) => {
                 let view = peer.peer_view();
-                let (mine, theirs) = pipe_pair(
-                    me.signal.clone(),
-                    peer.signal.clone(),
+                let (mine, theirs) = pipe_pair_split(
+                    me.waking(),
+                    peer.waking(),
                     joined_hwm(core.options.sndhwm, view.rcvhwm),
                     joined_hwm(view.sndhwm, core.options.rcvhwm),
                 );
@@ -112,10 +114,15 @@ impl InprocRegistry {
                 Ok(id)
             }
             None => {
-                let late = Arc::new(LateWake::default());
+                let late_input = Arc::new(LateWake::default());
+                let late_room = Arc::new(LateWake::default());
+                let binder = Waking {
+                    input: late_input.clone(),
+                    room: late_room.clone(),
+                };
                 let hwm_out = joined_hwm(core.options.sndhwm, 1000);
                 let hwm_in = joined_hwm(1000, core.options.rcvhwm);
-                let (mine, theirs) = pipe_pair(me.signal.clone(), late.clone(), hwm_out, hwm_in);
+                let (mine, theirs) = pipe_pair_split(me.waking(), binder, hwm_out, hwm_in);
                 let id = mine.id;
                 // The binder's identity is not known yet: a ROUTER connecter generates one.
                 core.attach(mine, Bytes::new());
@@ -124,7 +131,8 @@ impl InprocRegistry {
                     .or_default()
                     .push(Pending {
                         binder_end: theirs,
-                        binder_wake: late,
+                        binder_input: late_input,
+                        binder_room: late_room,
                         connecter: Arc::downgrade(me),
                         connecter_identity: my_identity,
                     });

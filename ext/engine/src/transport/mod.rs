@@ -133,7 +133,7 @@ fn dial(
         target,
         Arc::downgrade(me),
         cfg,
-        me.signal.clone(),
+        me.waking(),
         early_pipe,
     );
     let pipe_id = pipe.as_ref().map(|p| p.id);
