@@ -13,6 +13,21 @@ use crate::security::Secret;
 use crate::wire::frame::encode_command;
 use crate::wire::{command, ProtocolError};
 
+/// libzmq's PLAIN writes its ERROR command name as the C string `"\x05ERROR"`, which C
+/// reads as the octet 0x5E followed by `RROR` (a hex escape takes every hex digit that
+/// follows). Its PLAIN clients expect exactly that, and so its PLAIN servers send it.
+const LIBZMQ_PLAIN_ERROR: &[u8] = b"\x5eRROR";
+
+/// The reason of a libzmq PLAIN ERROR (length octet after the 5-octet name).
+fn libzmq_plain_error(body: &[u8]) -> ProtocolError {
+    match body.get(5) {
+        Some(&len) if body.len() - 6 >= usize::from(len) => ProtocolError::PeerError(
+            String::from_utf8_lossy(&body[6..6 + usize::from(len)]).into_owned(),
+        ),
+        _ => ProtocolError::MalformedCommand("ERROR reason truncated"),
+    }
+}
+
 fn unexpected(body: &[u8]) -> ProtocolError {
     match command::split(body) {
         Ok((name, _)) => ProtocolError::UnexpectedCommand(command::display_name(name)),
@@ -86,6 +101,11 @@ impl Mechanism for PlainClient {
             }
             ClientState::WaitWelcome | ClientState::WaitReady if is_command(&body, b"ERROR") => {
                 Err(peer_error(&body))
+            }
+            ClientState::WaitWelcome | ClientState::WaitReady
+                if body.starts_with(LIBZMQ_PLAIN_ERROR) =>
+            {
+                Err(libzmq_plain_error(&body))
             }
             _ => Err(unexpected(&body)),
         }
@@ -225,7 +245,15 @@ impl Mechanism for PlainServer {
         let Some(reply) = reply else {
             return Err(ProtocolError::NoZapHandler);
         };
-        zap_verdict(reply, out)?;
+        if !matches!(reply.status, 200 | 300) {
+            // The ERROR as libzmq's PLAIN server writes it, so libzmq clients report
+            // the refusal as an authentication failure.
+            out.put_slice(&[crate::wire::frame::FLAG_COMMAND, 9]);
+            out.put_slice(LIBZMQ_PLAIN_ERROR);
+            out.put_u8(3);
+            out.put_slice(reply.status.to_string().as_bytes());
+        }
+        zap_verdict(reply, &mut BytesMut::new())?;
         self.user_id = reply.user_id.clone();
         self.zap_metadata = reply.metadata.clone();
         encode_command(out, b"WELCOME", b"");
