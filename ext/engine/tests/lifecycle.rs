@@ -545,8 +545,8 @@ fn fd_signals_incoming_messages_all_transports() {
     each(&ALL, fd_signals_incoming_messages);
 }
 
-/// POLLOUT goes at the high-water mark and comes back (with the fd) once the peer
-/// has read enough.
+/// POLLOUT goes at the high-water mark and comes back (with `out_fd`, the send-side
+/// readiness fd) once the peer has read enough.
 #[test]
 fn fd_and_events_follow_pollout() {
     bounded(20, || {
@@ -561,7 +561,10 @@ fn fd_and_events_follow_pollout() {
         assert_eq!(push.events(), POLLOUT);
         while push.send(Msg::new("fill"), true).is_ok() {}
         assert_eq!(push.events_or_arm(POLLOUT) & POLLOUT, 0);
-        assert!(!fd_is_readable(&push, Duration::ZERO), "armed while full");
+        assert!(
+            !poll_readable(push.out_fd(), Duration::ZERO),
+            "out_fd armed while full"
+        );
         // Read down to the low-water mark from another thread.
         let reader = {
             let pull = pull.clone();
@@ -571,7 +574,10 @@ fn fd_and_events_follow_pollout() {
                 }
             })
         };
-        assert!(fd_is_readable(&push, PATIENCE), "room did not raise the fd");
+        assert!(
+            poll_readable(push.out_fd(), PATIENCE),
+            "room did not raise out_fd"
+        );
         reader.join().unwrap();
         assert_ne!(push.events() & POLLOUT, 0);
         push.send(Msg::new("room again"), true).unwrap();

@@ -60,8 +60,25 @@ pub fn bind_ep(t: Transport) -> String {
 }
 
 /// A tcp port that was free a moment ago (for connect-before-bind and restarts on the
-/// same port).
+/// same port). Taken below the kernel's ephemeral range when possible: a port from
+/// that range can meanwhile become the source port of some outgoing connection, or of
+/// a reconnect attempt to itself (a TCP self-connect), and then refuse our bind.
 pub fn free_tcp_port() -> u16 {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok())
+        .unwrap_or(32768);
+    if low > 11_000 {
+        let span = low - 10_000;
+        let seed = std::process::id() as usize * 7919;
+        for _ in 0..200 {
+            let port = 10_000 + (seed + N.fetch_add(1, Ordering::Relaxed) * 104_729) % span;
+            if std::net::TcpListener::bind(("127.0.0.1", port as u16)).is_ok() {
+                return port as u16;
+            }
+        }
+    }
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
