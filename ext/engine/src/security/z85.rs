@@ -39,7 +39,7 @@ fn digit(c: u8) -> Option<u32> {
 
 /// Encodes `data` (a multiple of 4 octets) as Z85 text.
 pub fn encode(data: &[u8]) -> Result<String, Z85Error> {
-    if data.len() % 4 != 0 {
+    if !data.len().is_multiple_of(4) {
         return Err(Z85Error::BadLength);
     }
     let mut out = String::with_capacity(data.len() / 4 * 5);
@@ -59,7 +59,7 @@ pub fn encode(data: &[u8]) -> Result<String, Z85Error> {
 /// Decodes Z85 text (a multiple of 5 characters).
 pub fn decode(text: &str) -> Result<Vec<u8>, Z85Error> {
     let text = text.as_bytes();
-    if text.len() % 5 != 0 {
+    if !text.len().is_multiple_of(5) {
         return Err(Z85Error::BadLength);
     }
     let mut out = Vec::with_capacity(text.len() / 5 * 4);
