@@ -17,7 +17,7 @@ use magnus::{
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-use zmq_engine::{OptionValue, SocketOption, SocketType, POLLIN};
+use zmq_engine::{OptionValue, SocketOption, SocketType, POLLIN, POLLOUT};
 
 pub const PENDING: i32 = 1;
 pub const BOUND: i32 = 2;
@@ -73,6 +73,9 @@ pub struct Socket {
     state: AtomicI32,
     verbose: AtomicBool,
     kind: SocketType,
+    /// A view of another object's engine socket (`Beacon#pipe`): its `close` and GC only
+    /// mark this object destroyed and never close the engine socket.
+    detached: bool,
 }
 
 impl DataTypeFunctions for Socket {
@@ -92,6 +95,10 @@ impl Drop for Socket {
     fn drop(&mut self) {
         if !self.ctx.in_owner_process() {
             std::mem::forget(self.shared.clone());
+            return;
+        }
+        if self.detached {
+            self.shared.destroyed.store(true, SeqCst);
             return;
         }
         self.shared.close(self.ctx.linger.load(SeqCst));
@@ -118,6 +125,7 @@ pub fn wrap(
         state: AtomicI32::new(PENDING),
         verbose: AtomicBool::new(false),
         kind,
+        detached: false,
     };
     Ok(ruby.obj_wrap_as(sock, class).as_value())
 }
@@ -172,7 +180,7 @@ impl Socket {
 
     /// ZMQ::Error unless the socket is alive.
     fn alive(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
-        if rb_self.shared.is_destroyed() {
+        if rb_self.shared.is_destroyed() || (rb_self.detached && rb_self.engine().is_closed()) {
             return Err(zmq_error(
                 ruby,
                 format!(
@@ -282,7 +290,11 @@ impl Socket {
     fn close(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<(), Error> {
         Self::alive(ruby, &rb_self)?;
         rb_self.state.store(DISCONNECTED, SeqCst);
-        rb_self.shared.close(rb_self.ctx.linger.load(SeqCst));
+        if rb_self.detached {
+            rb_self.shared.destroyed.store(true, SeqCst);
+        } else {
+            rb_self.shared.close(rb_self.ctx.linger.load(SeqCst));
+        }
         Ok(())
     }
 
@@ -346,6 +358,20 @@ impl Socket {
     fn arm_in(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<bool, Error> {
         Self::alive(ruby, &rb_self)?;
         Ok(rb_self.engine().events_or_arm(POLLIN) & POLLIN != 0)
+    }
+
+    /// `__out_io`: the IO over the room-to-send readiness fd (for pollers waiting for
+    /// POLLOUT).
+    fn out_io_method(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<Value, Error> {
+        Self::alive(ruby, &rb_self)?;
+        rb_self.out_io(ruby)
+    }
+
+    /// `__arm_out`: true if there is room to send now; otherwise clears the room-to-send
+    /// fd (and re-checks), so a following wait on `__out_io` wakes when room may appear.
+    fn arm_out(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<bool, Error> {
+        Self::alive(ruby, &rb_self)?;
+        Ok(rb_self.engine().events_or_arm(POLLOUT) & POLLOUT != 0)
     }
 
     /// `poll(timeout_ms)`: true if input arrives within the time (negative: for ever).
@@ -545,6 +571,55 @@ impl Socket {
     ) -> Result<Option<(RString, bool)>, Error> {
         Self::can_recv(ruby, &rb_self)?;
         Self::recv_bytes(ruby, &rb_self, dontwait)
+    }
+
+    // ----- monitor -------------------------------------------------------------------
+
+    /// `__monitor(endpoint, events)`: sends this socket's events in the `events` mask
+    /// (plus MONITOR_STOPPED, which ends the reader) to a PAIR bound at the inproc
+    /// `endpoint`; true, or false when the engine refuses (e.g. not inproc), as
+    /// zmq_socket_monitor. `__monitor(nil, 0)` stops monitoring, also on a closed socket.
+    /// lib/zmq/monitor.rb runs the reader thread.
+    fn monitor(
+        ruby: &Ruby,
+        rb_self: Obj<Socket>,
+        endpoint: Value,
+        events: Value,
+    ) -> Result<bool, Error> {
+        if endpoint.is_nil() {
+            return Ok(rb_self.engine().monitor(None, 0).is_ok());
+        }
+        Self::alive(ruby, &rb_self)?;
+        let endpoint = endpoint_text(ruby, check_string(ruby, endpoint)?)?;
+        let mask = check_int(ruby, events)? as u32 | zmq_engine::monitor::EVENT_MONITOR_STOPPED;
+        set_errno(0);
+        match rb_self.engine().monitor(Some(&endpoint), mask) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                set_errno(e.errno());
+                Ok(false)
+            }
+        }
+    }
+
+    /// `__detached_view`: a new object of the same class over the same engine socket,
+    /// BOUND, with no context object; its `close` and GC only mark it destroyed
+    /// (`Beacon#pipe`).
+    fn detached_view(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<Value, Error> {
+        Self::alive(ruby, &rb_self)?;
+        let view = Socket {
+            shared: Arc::new(SockShared::new(rb_self.engine().clone())),
+            ctx: rb_self.ctx.clone(),
+            context: ruby.qnil().as_value().into(),
+            endpoints: ruby.ary_new().into(),
+            io: OnceLock::new(),
+            out_io: OnceLock::new(),
+            state: AtomicI32::new(BOUND),
+            verbose: AtomicBool::new(false),
+            kind: rb_self.kind,
+            detached: true,
+        };
+        Ok(ruby.obj_wrap_as(view, rb_self.class()).as_value())
     }
 
     // ----- options -------------------------------------------------------------------
@@ -752,6 +827,8 @@ pub fn init(ruby: &Ruby, zmq: RModule) -> Result<(), Error> {
     class.define_method("poll", method!(Socket::poll, 1))?;
     class.define_method("__io", method!(Socket::io_method, 0))?;
     class.define_method("__arm_in", method!(Socket::arm_in, 0))?;
+    class.define_method("__out_io", method!(Socket::out_io_method, 0))?;
+    class.define_method("__arm_out", method!(Socket::arm_out, 0))?;
 
     class.define_method("real_bind", method!(Socket::real_bind, 1))?;
     class.define_method("real_connect", method!(Socket::real_connect, 1))?;
@@ -770,6 +847,8 @@ pub fn init(ruby: &Ruby, zmq: RModule) -> Result<(), Error> {
     class.define_method("identity=", method!(Socket::set_identity, 1))?;
     class.define_method("subscribe", method!(Socket::subscribe, 1))?;
     class.define_method("unsubscribe", method!(Socket::unsubscribe, 1))?;
+    class.define_method("__monitor", method!(Socket::monitor, 2))?;
+    class.define_method("__detached_view", method!(Socket::detached_view, 0))?;
 
     zmq.define_singleton_method("__proxy", magnus::function!(proxy, 3))?;
     Ok(())
