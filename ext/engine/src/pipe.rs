@@ -7,8 +7,9 @@
 //! wake-ups at all.
 
 use crate::msg::Msg;
-use crossbeam_queue::SegQueue;
-use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering::SeqCst};
+use crossbeam_queue::{ArrayQueue, SegQueue};
+use crossbeam_utils::CachePadded;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::Arc;
 
 /// Something to wake: a socket's [`crate::signal::Signal`], or the I/O thread on behalf
@@ -23,12 +24,23 @@ impl Wake for crate::signal::Signal {
     }
 }
 
+/// Messages a pipe holds without allocating (more spill into an unbounded overflow).
+const RING_MAX: usize = 256;
+
 /// One direction of a pipe.
+///
+/// Messages live in a fixed ring while they fit, so a busy pipe allocates nothing per
+/// message; more than that (no HWM, or the few pushes that ignore it) spill into an
+/// unbounded overflow queue. The writer only uses the ring while the overflow is empty,
+/// and the reader drains the ring first, so order is kept.
 pub struct Queue {
-    items: SegQueue<Msg>,
-    /// Counted after the push and after the pop, so it can dip to -1 for a moment. The reader is woken by the push that finds it at 0: at that point every
-    /// earlier item has been both counted and consumed, so the reader may be asleep.
-    len: AtomicIsize,
+    ring: ArrayQueue<Msg>,
+    overflow: SegQueue<Msg>,
+    /// Written by the writer only, counted after each push.
+    pushed: CachePadded<AtomicU64>,
+    /// Written by the reader only, counted after each pop. Keeping the two counters on
+    /// their own cache lines spares the two threads a shared line per message.
+    popped: CachePadded<AtomicU64>,
     /// 0 means unlimited.
     hwm: usize,
     writer_waiting: AtomicBool,
@@ -42,9 +54,16 @@ pub struct Queue {
 
 impl Queue {
     pub fn new(hwm: usize, reader: Arc<dyn Wake>, writer: Arc<dyn Wake>) -> Queue {
+        let ring = if hwm == 0 {
+            RING_MAX
+        } else {
+            hwm.min(RING_MAX)
+        };
         Queue {
-            items: SegQueue::new(),
-            len: AtomicIsize::new(0),
+            ring: ArrayQueue::new(ring),
+            overflow: SegQueue::new(),
+            pushed: CachePadded::new(AtomicU64::new(0)),
+            popped: CachePadded::new(AtomicU64::new(0)),
             hwm,
             writer_waiting: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -80,19 +99,29 @@ impl Queue {
     /// Pushes regardless of the high-water mark (for the few messages libzmq never
     /// drops: subscriptions, and the I/O thread's bounded read batches).
     pub fn push(&self, msg: Msg) {
-        self.items.push(msg);
-        let before = self.len.fetch_add(1, SeqCst);
-        if before == 0 {
+        if self.overflow.is_empty() {
+            if let Err(msg) = self.ring.push(msg) {
+                self.overflow.push(msg);
+            }
+        } else {
+            self.overflow.push(msg);
+        }
+        let before = self.pushed.load(SeqCst);
+        self.pushed.store(before + 1, SeqCst);
+        // Every earlier message consumed: the reader may be asleep.
+        if self.popped.load(SeqCst) == before {
             self.reader.wake();
         }
     }
 
     pub fn pop(&self) -> Option<Msg> {
-        let msg = self.items.pop()?;
-        let before = self.len.fetch_sub(1, SeqCst);
+        let msg = self.ring.pop().or_else(|| self.overflow.pop())?;
+        let popped = self.popped.load(SeqCst) + 1;
+        self.popped.store(popped, SeqCst);
         if self.writer_waiting.load(SeqCst) {
-            let low_water = self.hwm - self.hwm / 2;
-            if before - 1 <= low_water as isize && self.writer_waiting.swap(false, SeqCst) {
+            let low_water = (self.hwm - self.hwm / 2) as u64;
+            let left = self.pushed.load(SeqCst).saturating_sub(popped);
+            if left <= low_water && self.writer_waiting.swap(false, SeqCst) {
                 self.writer.wake();
             }
         }
@@ -101,11 +130,12 @@ impl Queue {
 
     /// Number of messages queued (may briefly miss one being pushed).
     pub fn len(&self) -> usize {
-        self.len.load(SeqCst).max(0) as usize
+        let popped = self.popped.load(SeqCst);
+        self.pushed.load(SeqCst).saturating_sub(popped) as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.ring.is_empty() && self.overflow.is_empty()
     }
 
     pub fn hwm(&self) -> usize {
@@ -125,7 +155,7 @@ impl Queue {
 
     /// Closed and drained.
     pub fn is_finished(&self) -> bool {
-        self.is_closed() && self.items.is_empty()
+        self.is_closed() && self.is_empty()
     }
 
     /// The reader is gone; the writer should stop using this queue.

@@ -12,6 +12,10 @@ mod zmq;
 
 use magnus::{Error, Ruby};
 
+/// See Cargo.toml: messages cross threads, and mimalloc frees across threads cheaply.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[magnus::init]
 fn init(ruby: &Ruby) -> Result<(), Error> {
     let zmq = ruby.define_module("ZMQ")?;
