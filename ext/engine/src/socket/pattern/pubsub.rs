@@ -166,8 +166,12 @@ impl XSub {
         }
     }
 
+    /// Sends every subscription to a new (or reconnected) publisher, in sorted order
+    /// as libzmq does, so peers see the same sequence whichever library subscribes.
     fn send_all_subscriptions(&self, pipe: &PipeEnd) {
-        for prefix in self.subs.prefixes() {
+        let mut prefixes: Vec<&Bytes> = self.subs.prefixes().collect();
+        prefixes.sort();
+        for prefix in prefixes {
             pipe.tx.push(subscription_msg(true, prefix));
         }
     }
