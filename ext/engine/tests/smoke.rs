@@ -195,3 +195,50 @@ fn monitor_reports_listening_accepted_connected_and_disconnected() {
     assert_eq!(next_event(), (EVENT_DISCONNECTED, ep.clone()));
     ctx.terminate();
 }
+
+#[test]
+fn tcp_over_ipv6_loopback_and_host_names() {
+    let ctx = Context::new();
+    let pull = ctx.socket(SocketType::Pull).unwrap();
+    pull.set_option(zmq_engine::SocketOption::Ipv6, 1i64)
+        .unwrap();
+    pull.set_option(zmq_engine::SocketOption::RcvTimeo, 5000i64)
+        .unwrap();
+    let ep = pull.bind("tcp://[::1]:*").unwrap();
+    assert!(ep.starts_with("tcp://[::1]:"), "{ep}");
+    let push = ctx.socket(SocketType::Push).unwrap();
+    push.set_option(zmq_engine::SocketOption::Ipv6, 1i64)
+        .unwrap();
+    push.connect(&ep).unwrap();
+    push.send(Msg::new("over v6"), false).unwrap();
+    assert_eq!(pull.recv(false).unwrap().first(), "over v6");
+
+    let v4 = ctx.socket(SocketType::Pull).unwrap();
+    v4.set_option(zmq_engine::SocketOption::RcvTimeo, 5000i64)
+        .unwrap();
+    let port = v4
+        .bind("tcp://localhost:*")
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    push.connect(&format!("tcp://localhost:{port}")).unwrap();
+    // Round-robin over both pullers, and the new connection may not be up yet: keep
+    // sending until the new puller receives one (each wait is a short receive time-out).
+    v4.set_option(zmq_engine::SocketOption::RcvTimeo, 20i64)
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        push.send(Msg::new("by name"), false).unwrap();
+        if let Ok(m) = v4.recv(false) {
+            assert_eq!(m.first(), "by name");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing reached the localhost peer"
+        );
+    }
+    ctx.terminate();
+}
