@@ -91,6 +91,7 @@ RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
   {
     "rrbroker" => %w[poller pollitem],
     "rrbroker2" => %w[loop timer handler pollitem],
+    "rrbroker3" => %w[loop timer handler pollitem],
     "msgqueue" => [],
   }.each do |broker, needs|
     group broker, needs: needs do
@@ -104,7 +105,11 @@ RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
     end
   end
 
-  { "msreader" => [], "mspoller" => %w[poller pollitem] }.each do |reader, needs|
+  {
+    "msreader" => [],
+    "mspoller" => %w[poller pollitem],
+    "mspoller2" => %w[loop timer handler pollitem],
+  }.each do |reader, needs|
     group reader, needs: needs do
       it "reads the tasks and the subscribed weather updates from both sockets" do
         out = output(reader)
