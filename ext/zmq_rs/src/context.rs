@@ -79,7 +79,7 @@ impl Context {
     }
 
     /// The checks every C method of rbczmq's Context makes: not destroyed, same process.
-    fn check(ruby: &Ruby, rb_self: &Obj<Context>) -> Result<(), Error> {
+    pub(crate) fn check(ruby: &Ruby, rb_self: &Obj<Context>) -> Result<(), Error> {
         if rb_self.shared.destroyed.load(SeqCst) {
             return Err(zmq_error(
                 ruby,
@@ -96,6 +96,11 @@ impl Context {
             ));
         }
         Ok(())
+    }
+
+    /// The shared state (security.rs starts an Authenticator on its engine context).
+    pub(crate) fn shared(&self) -> &Arc<CtxShared> {
+        &self.shared
     }
 
     fn is_destroyed(&self) -> bool {

@@ -6,6 +6,7 @@
 
 mod context;
 mod errors;
+mod security;
 mod socket;
 mod wait;
 mod zmq;
@@ -23,5 +24,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     zmq::init(ruby, zmq)?;
     context::init(ruby, zmq)?;
     socket::init(ruby, zmq)?;
+    security::init(ruby)?;
     Ok(())
 }

@@ -174,12 +174,12 @@ fn int_of(v: OptionValue) -> i64 {
 }
 
 impl Socket {
-    fn engine(&self) -> &zmq_engine::Socket {
+    pub(crate) fn engine(&self) -> &zmq_engine::Socket {
         &self.shared.engine
     }
 
     /// ZMQ::Error unless the socket is alive.
-    fn alive(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
+    pub(crate) fn alive(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
         if rb_self.shared.is_destroyed() || (rb_self.detached && rb_self.engine().is_closed()) {
             return Err(zmq_error(
                 ruby,
