@@ -7,6 +7,8 @@
 # does not collide with anything already listening on the zguide's ports.
 #
 #   ruby examples/run_demo.rb [GROUP...]     # all groups by default; exit 1 on a failure
+#   ruby examples/run_demo.rb zguide         # the zguide examples' groups (examples/zguide/groups.rb)
+#   ruby examples/run_demo.rb zguide/hello   # one of them
 #
 # $DEMO_TIMEOUT: seconds per group (default 60). The examples' spec uses this file as a
 # library (ExampleGroups.run).
@@ -72,7 +74,15 @@ module ExampleGroups
   def group(name)
     return name if name.is_a?(Group)
 
-    GROUPS.find { |g| g.name == name } or raise ArgumentError, "no example group #{name.inspect}"
+    found = GROUPS.find { |g| g.name == name }
+    found ||= zguide_group(name) if name.start_with?("zguide/") && load_zguide
+    found or raise ArgumentError, "no example group #{name.inspect}"
+  end
+
+  # Loads the zguide examples' groups (ExampleGroups.zguide_groups) on first use.
+  def load_zguide
+    require_relative "zguide/groups"
+    true
   end
 
   # Distinct free TCP ports on the loopback interface (held open together, so that they
@@ -171,6 +181,9 @@ end
 if $PROGRAM_NAME == __FILE__
   $stdout.sync = true
   names = ARGV.empty? ? ExampleGroups::GROUPS.map(&:name) : ARGV
+  names = names.flat_map do |name|
+    name == "zguide" && ExampleGroups.load_zguide ? ExampleGroups.zguide_groups.map(&:name) : name
+  end
   failures = []
   names.each do |name|
     result = ExampleGroups.run(name)

@@ -11,7 +11,7 @@
 # interrupt.rb is not a group: it waits for a Ctrl-C, which spec/examples/zguide_spec.rb
 # sends it.
 
-require_relative "../run_demo"
+require_relative "../run_demo" unless defined?(ExampleGroups::GROUPS) # run_demo.rb may be the main script
 
 module ExampleGroups
   module_function
