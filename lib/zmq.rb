@@ -130,6 +130,7 @@ require "zmq/socket"
 %w[monitor loop timer frame message poller pollitem logger beacon].each do |feature|
   require "zmq/#{feature}" if File.exist?(File.join(__dir__, "zmq", "#{feature}.rb"))
 end
+require "zmq/security"
 module ZMQ
   autoload :Handler, "zmq/handler" if File.exist?(File.join(__dir__, "zmq", "handler.rb"))
   autoload :DefaultHandler, "zmq/default_handler" if File.exist?(File.join(__dir__, "zmq", "default_handler.rb"))
