@@ -27,6 +27,10 @@ module ZMQ
     # configure_curve's location meaning "any client key".
     CURVE_ALLOW_ANY = "*"
 
+    # The running authenticators (see #initialize).
+    LIVE = {}.compare_by_identity
+    private_constant :LIVE
+
     # Starts the authenticator for `context` (default: the process's context). One per
     # context: a second raises ZMQ::Error. A block gets the authenticator and stops it
     # at the end.
@@ -38,6 +42,10 @@ module ZMQ
       end
       @context = context
       @zap = ZapHandler.__start(context)
+      # Held until stop: an authenticator dropped without stop keeps working (were it
+      # collected, the context's servers would fall back to accepting every client).
+      LIVE.delete_if { |_, auth| auth.context.__destroyed? }
+      LIVE[@zap] = self
       return unless block_given?
 
       begin
@@ -100,15 +108,21 @@ module ZMQ
     end
 
     # Stops answering and frees the context's ZAP endpoint (a new ZMQ::Auth may then
-    # start). Server sockets that need ZAP then refuse new peers. Idempotent.
+    # start). Idempotent. Note libzmq's rule: with no ZAP handler, PLAIN and CURVE
+    # servers accept every client again (still encrypted with CURVE).
     def stop
       @zap.__stop
+      LIVE.delete(@zap)
       nil
     end
 
+    # Whether it still answers (false after stop, or once its context is destroyed).
     def running?
-      @zap.__running?
+      @zap.__running? && !@context.__destroyed?
     end
+
+    # The context it authenticates for.
+    attr_reader :context
 
     def inspect
       "#<#{self.class} #{running? ? 'running' : 'stopped'}>"
