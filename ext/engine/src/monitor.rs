@@ -39,7 +39,32 @@ fn event_msg(event: u32, value: u32, endpoint: &str) -> Msg {
     Msg::from_parts([head.freeze(), Bytes::copy_from_slice(endpoint.as_bytes())])
 }
 
+impl Monitor {
+    /// Says the monitoring is over (if asked for) and closes the event socket; what it
+    /// queued still reaches the reader.
+    pub(crate) fn stop(self) {
+        if self.mask & EVENT_MONITOR_STOPPED != 0 {
+            let _ = self
+                .pair
+                .send(event_msg(EVENT_MONITOR_STOPPED, 0, ""), true);
+        }
+        self.pair.close_with_linger(0);
+    }
+}
+
 impl SocketInner {
+    /// Ends monitoring (MONITOR_STOPPED is the last event).
+    pub(crate) fn stop_monitor(&self) {
+        let monitor = self
+            .monitor
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(m) = monitor {
+            m.stop();
+        }
+    }
+
     /// Reports an event if a monitor wants it. Never blocks: a monitor that does not
     /// keep up misses events.
     pub(crate) fn emit(&self, event: u32, value: u32, endpoint: &str) {
@@ -61,10 +86,7 @@ impl Socket {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         if let Some(old) = previous {
-            if old.mask & EVENT_MONITOR_STOPPED != 0 {
-                let _ = old.pair.send(event_msg(EVENT_MONITOR_STOPPED, 0, ""), true);
-            }
-            old.pair.close_with_linger(0);
+            old.stop();
         }
         let Some(endpoint) = endpoint else {
             return Ok(());

@@ -139,6 +139,8 @@ pub struct Options {
     /// -1: same as heartbeat_ivl.
     pub heartbeat_timeout: i32,
     pub handshake_ivl: i32,
+    /// ROUTER_RAW: connections carry raw bytes, no ZMTP (set through the pattern).
+    pub raw: bool,
     /// PLAIN/CURVE/ZAP settings (secrets redacted in `Debug`).
     pub security: crate::security::SecurityOptions,
 }
@@ -170,6 +172,7 @@ impl Default for Options {
             heartbeat_ttl: 0,
             heartbeat_timeout: -1,
             handshake_ivl: 30_000,
+            raw: false,
             security: Default::default(),
         }
     }

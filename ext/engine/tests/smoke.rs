@@ -193,6 +193,13 @@ fn monitor_reports_listening_accepted_connected_and_disconnected() {
     assert_eq!(next_event(), (EVENT_HANDSHAKE_SUCCEEDED, ep.clone()));
     client.close_with_linger(0);
     assert_eq!(next_event(), (EVENT_DISCONNECTED, ep.clone()));
+    server.close();
+    assert_eq!(next_event(), (EVENT_CLOSED, ep.clone()));
+    assert_eq!(
+        next_event(),
+        (EVENT_MONITOR_STOPPED, String::new()),
+        "the last event"
+    );
     ctx.terminate();
 }
 
@@ -240,5 +247,37 @@ fn tcp_over_ipv6_loopback_and_host_names() {
             "nothing reached the localhost peer"
         );
     }
+    ctx.terminate();
+}
+
+#[test]
+fn router_raw_talks_raw_tcp_like_stream() {
+    use std::io::{Read, Write};
+    let ctx = Context::new();
+    let router = ctx.socket(SocketType::Router).unwrap();
+    router
+        .set_option(zmq_engine::SocketOption::RouterRaw, 1i64)
+        .unwrap();
+    router
+        .set_option(zmq_engine::SocketOption::RcvTimeo, 5000i64)
+        .unwrap();
+    let ep = router.bind("tcp://127.0.0.1:*").unwrap();
+    let mut client = std::net::TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
+    let id = router.recv(false).unwrap().first().clone();
+    client.write_all(b"ping").unwrap();
+    let got = router.recv(false).unwrap();
+    assert_eq!(
+        (got.first(), got.get(1).unwrap()),
+        (&id, &bytes::Bytes::from_static(b"ping"))
+    );
+    router
+        .send(
+            Msg::from_parts([id, bytes::Bytes::from_static(b"pong")]),
+            false,
+        )
+        .unwrap();
+    let mut buf = [0u8; 4];
+    client.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"pong");
     ctx.terminate();
 }

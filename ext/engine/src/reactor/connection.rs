@@ -93,7 +93,7 @@ impl Conn {
             security: cfg.security.clone(),
             peer_address: peer_address(&stream),
         });
-        let raw = cfg.kind == crate::SocketType::Stream;
+        let raw = cfg.raw;
         let mut out = OutQueue::with_capacity(READ_CHUNK);
         if !raw {
             session.start(&mut out.staging);
@@ -109,10 +109,7 @@ impl Conn {
             endpoint,
             origin,
             socket,
-            handshake_deadline: cfg
-                .handshake_ivl
-                .filter(|_| cfg.kind != crate::SocketType::Stream)
-                .map(|d| now + d),
+            handshake_deadline: cfg.handshake_ivl.filter(|_| !cfg.raw).map(|d| now + d),
             cfg,
             session,
             inbuf: BytesMut::new(),

@@ -47,6 +47,8 @@ pub(crate) struct ConnConfig {
     pub reconnect_ivl: Option<Duration>,
     pub reconnect_ivl_max: Duration,
     pub immediate: bool,
+    /// Raw bytes, no ZMTP (STREAM, or ROUTER with ROUTER_RAW).
+    pub raw: bool,
     /// Mechanism, credentials, ZAP domain.
     pub security: crate::security::SecurityOptions,
 }
@@ -72,6 +74,7 @@ impl ConnConfig {
                 .then(|| Duration::from_millis(o.reconnect_ivl.max(1) as u64)),
             reconnect_ivl_max: Duration::from_millis(o.reconnect_ivl_max.max(0) as u64),
             immediate: o.immediate,
+            raw: kind == SocketType::Stream || o.raw,
             security: o.security.clone(),
         }
     }
@@ -119,6 +122,9 @@ enum Cmd {
         id: usize,
         linger: Option<Duration>,
     },
+    /// The socket closed: end its monitor after the events its endpoints' removal
+    /// produced (queued before this command).
+    StopMonitor(Weak<SocketInner>),
     Shutdown,
 }
 
@@ -262,6 +268,12 @@ impl Reactor {
     /// `linger` (`None`: no limit).
     pub fn remove(&self, id: usize, linger: Option<Duration>) {
         self.submit(Cmd::Remove { id, linger });
+    }
+
+    /// Stops a closed socket's monitor once the I/O thread has reported the closing of
+    /// its endpoints.
+    pub fn stop_monitor(&self, socket: Weak<SocketInner>) {
+        self.submit(Cmd::StopMonitor(socket));
     }
 
     /// Ends the thread once every connection has finished lingering.
@@ -444,6 +456,11 @@ impl IoLoop {
                     self.dial(id);
                 }
                 Cmd::Remove { id, linger } => self.remove(id, linger),
+                Cmd::StopMonitor(socket) => {
+                    if let Some(s) = socket.upgrade() {
+                        s.stop_monitor();
+                    }
+                }
                 Cmd::Shutdown => {
                     self.shutting_down = true;
                     let ids: Vec<usize> = self

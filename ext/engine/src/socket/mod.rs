@@ -475,6 +475,9 @@ impl Socket {
             return Ok(());
         }
         if core.pattern.set_option(opt, &value)? {
+            if opt == SocketOption::RouterRaw {
+                core.options.raw = value.as_int()? == 1;
+            }
             return Ok(());
         }
         Err(Error::inval(format!(
@@ -570,6 +573,11 @@ pub(crate) fn close_socket(inner: &Arc<SocketInner>) {
     let mut core = inner.lock();
     let linger = core.options.linger;
     transport::close_all(inner, &mut core, linger);
+    match inner.ctx.reactor_if_started() {
+        // After the I/O thread has reported closing the endpoints.
+        Ok(r) => r.stop_monitor(Arc::downgrade(inner)),
+        Err(_) => inner.stop_monitor(),
+    }
     let ids: Vec<PipeId> = core.pipes.keys().copied().collect();
     for id in ids {
         if let Some(p) = core.pipes.get(&id) {
@@ -591,6 +599,7 @@ pub(crate) fn close_socket(inner: &Arc<SocketInner>) {
 
 impl Drop for SocketInner {
     fn drop(&mut self) {
+        self.stop_monitor();
         // A socket dropped without close still hands its queued messages to the I/O
         // thread; by then there is no Arc left, so close what we can directly.
         if !self.closed.load(SeqCst) {

@@ -163,11 +163,8 @@ impl Pattern for Router {
         match opt {
             SocketOption::RouterMandatory => self.mandatory = flag_value(v)?,
             SocketOption::RouterHandover => self.handover = flag_value(v)?,
-            SocketOption::RouterRaw => {
-                if flag_value(v)? {
-                    return Err(Error::inval("ROUTER_RAW is not supported; use STREAM"));
-                }
-            }
+            // A raw ROUTER talks to plain TCP peers exactly as a STREAM socket does.
+            SocketOption::RouterRaw => self.stream = flag_value(v)?,
             _ => return Ok(false),
         }
         Ok(true)
