@@ -63,6 +63,8 @@ module ExampleGroups
               processes: [server("psenvpub.rb", "25"), client("psenvsub.rb", "5")]),
     Group.new(name: "remote_proxy", ports: %w[RPC_PORT],
               processes: [client("remote_proxy.rb")]),
+    Group.new(name: "ironhouse", ports: %w[IRONHOUSE_PORT],
+              processes: [client("ironhouse.rb")]),
   ].freeze
 
   # What a group run gives back: ok, each process's output and status (by label), and

@@ -95,6 +95,17 @@ RSpec.describe "examples" do # rubocop:disable RSpec/DescribeClass
     end
   end
 
+  group "ironhouse" do
+    it "delivers to the allowed CURVE client only, and reports the refused one" do
+      out = output("ironhouse")
+      expect(out).to include("server: refused a client with an unknown key (ZAP status 400)")
+      expect(out.scan(/^client: received \[Ironhouse message \d\]$/).size).to eq(3)
+      expect(out).to include("intruder: received nothing")
+      expect(out).not_to include("FAIL")
+      expect(out).to include("ironhouse: all good")
+    end
+  end
+
   describe "the runner" do
     it "kills a group that outlives its deadline, and reports it" do
       stuck = ExampleGroups::Group.new(
