@@ -30,9 +30,9 @@ module ZMQ
     MONITOR_STOPPED = 1024
     private_constant :MONITOR_STOPPED
 
-    # How long the reader keeps taking events after the monitored socket was closed: the
-    # I/O thread reports CLOSED/DISCONNECTED for the socket's listeners and connections
-    # just after close returns.
+    # How long the reader keeps taking events after the monitored socket was closed, in
+    # case MONITOR_STOPPED never comes (the engine sends it after a closed socket's last
+    # event; a forked child's copy of a socket has no I/O thread to send it).
     QUIET_AFTER_CLOSE = 0.1
     private_constant :QUIET_AFTER_CLOSE
 
@@ -176,7 +176,10 @@ module ZMQ
 
       endpoint ||= "inproc://zmq-rs.monitor.#{object_id}.#{ZMQ::Socket.__next_monitor_id}"
       events ||= ZMQ::EVENT_ALL
-      return false unless __monitor(endpoint, events)
+      # Always ask for MONITOR_STOPPED (1024): the engine sends it after a closed
+      # socket's last event, which is when the reader can end. The handler still only
+      # hears of the events in `events`.
+      return false unless __monitor(endpoint, events | 1024)
 
       reader = context.socket(ZMQ::PAIR)
       begin
