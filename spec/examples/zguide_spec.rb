@@ -9,24 +9,9 @@ require_relative "../../examples/zguide/groups"
 # examples/run_demo.rb's runner (fresh ports through the environment, a deadline per
 # group, everything still running killed in an ensure), and their output is checked.
 RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
-  ZGUIDE_LIB = File.expand_path("../../lib", __dir__)
-
-  # Groups whose examples need a part of the API that is not in lib/zmq yet are skipped,
-  # naming the missing file, instead of failing for a reason that is not theirs.
-  def self.group(name, needs: [], timeout: 45, &block)
+  def self.group(name, timeout: 45, &block)
     describe name do
-      before(:all) do
-        missing = needs.reject { |feature| File.exist?(File.join(ZGUIDE_LIB, "zmq", "#{feature}.rb")) }
-        if missing.empty?
-          @result = ExampleGroups.run(ExampleGroups.zguide_group("zguide/#{name}"), timeout: timeout)
-        else
-          @missing = missing
-        end
-      end
-
-      before do
-        skip "needs lib/zmq/#{@missing.join('.rb, lib/zmq/')}.rb" if @missing
-      end
+      before(:all) { @result = ExampleGroups.run(ExampleGroups.zguide_group("zguide/#{name}"), timeout: timeout) }
 
       let(:result) { @result }
 
@@ -78,7 +63,7 @@ RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
     end
   end
 
-  group "tasks2", needs: %w[poller pollitem] do
+  group "tasks2" do
     it "stops every worker with the sink's KILL once the batch is done" do
       expect(output("tasksink2")).to include("Received 50 results")
       expect(output("tasksink2")).to include("tasksink2: sent KILL to the workers")
@@ -88,13 +73,8 @@ RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
     end
   end
 
-  {
-    "rrbroker" => %w[poller pollitem],
-    "rrbroker2" => %w[loop timer handler pollitem],
-    "rrbroker3" => %w[loop timer handler pollitem],
-    "msgqueue" => [],
-  }.each do |broker, needs|
-    group broker, needs: needs do
+  %w[rrbroker rrbroker2 rrbroker3 msgqueue].each do |broker|
+    group broker do
       it "brokers every request to a worker and every reply back to its client" do
         %w[rrclient#1 rrclient#2].each do |client|
           expect(output(client).scan(/^Received reply \d+ \[World\]$/).size).to eq(5)
@@ -105,12 +85,8 @@ RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
     end
   end
 
-  {
-    "msreader" => [],
-    "mspoller" => %w[poller pollitem],
-    "mspoller2" => %w[loop timer handler pollitem],
-  }.each do |reader, needs|
-    group reader, needs: needs do
+  %w[msreader mspoller mspoller2].each do |reader|
+    group reader do
       it "reads the tasks and the subscribed weather updates from both sockets" do
         out = output(reader)
         expect(out).to match(/^task 50: \d+ msec$/)
@@ -150,12 +126,8 @@ RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
     end
   end
 
-  {
-    "lbbroker" => %w[poller pollitem],
-    "lbbroker2" => %w[poller pollitem],
-    "lbbroker3" => %w[loop timer handler pollitem],
-  }.each do |broker, needs|
-    group broker, needs: needs do
+  %w[lbbroker lbbroker2 lbbroker3].each do |broker|
+    group broker do
       it "gives every client's request to a ready worker and brings back its reply" do
         out = output(broker)
         expect(out.scan(/^Client: OK$/).size).to eq(10)
@@ -198,7 +170,7 @@ RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
   # have inherited SIGINT ignored, and then Ruby never sees the signal).
   describe "interrupt" do
     def spawn_example(script, log, env)
-      Process.spawn(env, "env", "--default-signal=INT", RbConfig.ruby, "-I", ZGUIDE_LIB,
+      Process.spawn(env, "env", "--default-signal=INT", RbConfig.ruby, "-I", ExampleGroups::LIB,
                     File.expand_path("../../examples/zguide/#{script}", __dir__),
                     in: File::NULL, %i[out err] => [log, "w"], pgroup: true)
     end
@@ -223,7 +195,12 @@ RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
         pids = []
         begin
           pids << (server = spawn_example("interrupt.rb", server_log, env))
-          sleep 0.05 until File.read(server_log).include?("waiting for requests") || wait_for(server, 0)
+          deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 15
+          until File.read(server_log).include?("waiting for requests")
+            raise "interrupt.rb did not start:\n#{File.read(server_log)}" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+
+            sleep 0.05
+          end
           pids << (client = spawn_example("hwclient.rb", client_log, env))
           client_status = wait_for(client, 15)
           expect(client_status).to be_success, -> { File.read(client_log) }
