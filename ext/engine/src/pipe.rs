@@ -9,7 +9,10 @@
 use crate::msg::Msg;
 use crossbeam_queue::{ArrayQueue, SegQueue};
 use crossbeam_utils::CachePadded;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::sync::atomic::{
+    AtomicBool, AtomicU64,
+    Ordering::{Relaxed, SeqCst},
+};
 use std::sync::Arc;
 
 /// Something to wake: a socket's [`crate::signal::Signal`], or the I/O thread on behalf
@@ -36,11 +39,13 @@ const RING_MAX: usize = 256;
 pub struct Queue {
     ring: ArrayQueue<Msg>,
     overflow: SegQueue<Msg>,
-    /// Written by the writer only, counted after each push.
-    pushed: CachePadded<AtomicU64>,
-    /// Written by the reader only, counted after each pop. Keeping the two counters on
-    /// their own cache lines spares the two threads a shared line per message.
+    writer: CachePadded<WriterSide>,
+    /// Written by the reader only, counted after each pop.
     popped: CachePadded<AtomicU64>,
+    /// Set by the reader when it found the queue empty (it may go to sleep); the next
+    /// push clears it and wakes the reader. While the reader keeps finding messages the
+    /// writer only ever reads this line, so a busy pipe costs no wake-up at all.
+    parked: CachePadded<AtomicBool>,
     /// 0 means unlimited.
     hwm: usize,
     writer_waiting: AtomicBool,
@@ -49,7 +54,16 @@ pub struct Queue {
     /// The reader will pop nothing more: pushing is pointless.
     reader_gone: AtomicBool,
     reader: Arc<dyn Wake>,
-    writer: Arc<dyn Wake>,
+    writer_wake: Arc<dyn Wake>,
+}
+
+/// The writer's counters, on a cache line of their own.
+struct WriterSide {
+    /// Counted after each push.
+    pushed: AtomicU64,
+    /// The last `popped` the writer read: until the writer is this close to the mark
+    /// it need not look at the reader's counter at all.
+    popped_seen: AtomicU64,
 }
 
 impl Queue {
@@ -62,19 +76,34 @@ impl Queue {
         Queue {
             ring: ArrayQueue::new(ring),
             overflow: SegQueue::new(),
-            pushed: CachePadded::new(AtomicU64::new(0)),
+            writer: CachePadded::new(WriterSide {
+                pushed: AtomicU64::new(0),
+                popped_seen: AtomicU64::new(0),
+            }),
             popped: CachePadded::new(AtomicU64::new(0)),
+            // Nothing read yet: the first push wakes the reader.
+            parked: CachePadded::new(AtomicBool::new(true)),
             hwm,
             writer_waiting: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             reader_gone: AtomicBool::new(false),
             reader,
-            writer,
+            writer_wake: writer,
         }
     }
 
+    /// At the high-water mark (the writer's view).
     fn full(&self) -> bool {
-        self.hwm != 0 && self.len() >= self.hwm
+        if self.hwm == 0 {
+            return false;
+        }
+        let pushed = self.writer.pushed.load(Relaxed);
+        if pushed - self.writer.popped_seen.load(Relaxed) < self.hwm as u64 {
+            return false;
+        }
+        let popped = self.popped.load(SeqCst);
+        self.writer.popped_seen.store(popped, Relaxed);
+        pushed.saturating_sub(popped) >= self.hwm as u64
     }
 
     /// Whether a push would succeed now. If not, the writer is woken when it would.
@@ -106,23 +135,34 @@ impl Queue {
         } else {
             self.overflow.push(msg);
         }
-        let before = self.pushed.load(SeqCst);
-        self.pushed.store(before + 1, SeqCst);
-        // Every earlier message consumed: the reader may be asleep.
-        if self.popped.load(SeqCst) == before {
+        let pushed = self.writer.pushed.load(Relaxed);
+        self.writer.pushed.store(pushed + 1, SeqCst);
+        if self.parked.load(SeqCst) && self.parked.swap(false, SeqCst) {
             self.reader.wake();
         }
     }
 
+    fn take(&self) -> Option<Msg> {
+        self.ring.pop().or_else(|| self.overflow.pop())
+    }
+
     pub fn pop(&self) -> Option<Msg> {
-        let msg = self.ring.pop().or_else(|| self.overflow.pop())?;
-        let popped = self.popped.load(SeqCst) + 1;
+        let msg = match self.take() {
+            Some(m) => m,
+            None => {
+                // Announce that we may sleep, then look once more: a push that did not
+                // see the announcement is visible to this second look.
+                self.parked.store(true, SeqCst);
+                self.take()?
+            }
+        };
+        let popped = self.popped.load(Relaxed) + 1;
         self.popped.store(popped, SeqCst);
         if self.writer_waiting.load(SeqCst) {
             let low_water = (self.hwm - self.hwm / 2) as u64;
-            let left = self.pushed.load(SeqCst).saturating_sub(popped);
+            let left = self.writer.pushed.load(SeqCst).saturating_sub(popped);
             if left <= low_water && self.writer_waiting.swap(false, SeqCst) {
-                self.writer.wake();
+                self.writer_wake.wake();
             }
         }
         Some(msg)
@@ -131,11 +171,21 @@ impl Queue {
     /// Number of messages queued (may briefly miss one being pushed).
     pub fn len(&self) -> usize {
         let popped = self.popped.load(SeqCst);
-        self.pushed.load(SeqCst).saturating_sub(popped) as usize
+        self.writer.pushed.load(SeqCst).saturating_sub(popped) as usize
     }
 
     pub fn is_empty(&self) -> bool {
         self.ring.is_empty() && self.overflow.is_empty()
+    }
+
+    /// The reader's readiness check: whether a message is waiting. If none is, the
+    /// next push wakes the reader, exactly as after a [`Queue::pop`] that found nothing.
+    pub fn has_input(&self) -> bool {
+        if !self.is_empty() {
+            return true;
+        }
+        self.parked.store(true, SeqCst);
+        !self.is_empty()
     }
 
     pub fn hwm(&self) -> usize {
@@ -161,7 +211,7 @@ impl Queue {
     /// The reader is gone; the writer should stop using this queue.
     pub fn abandon(&self) {
         if !self.reader_gone.swap(true, SeqCst) {
-            self.writer.wake();
+            self.writer_wake.wake();
         }
     }
 

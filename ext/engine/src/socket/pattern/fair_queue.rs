@@ -40,10 +40,13 @@ impl FairQueue {
     }
 
     pub fn has_input(&self) -> bool {
-        self.pipes.iter().any(|p| !p.rx.is_empty())
+        // Every pipe is asked (no short cut), so each empty one wakes us when it fills.
+        self.pipes
+            .iter()
+            .fold(false, |any, p| p.rx.has_input() || any)
     }
 
     pub fn has_input_from(&self, id: PipeId) -> bool {
-        self.pipes.iter().any(|p| p.id == id && !p.rx.is_empty())
+        self.pipes.iter().any(|p| p.id == id && p.rx.has_input())
     }
 }

@@ -53,6 +53,6 @@ impl Pattern for Pair {
     }
 
     fn can_recv(&mut self) -> bool {
-        self.peer.as_ref().is_some_and(|p| !p.rx.is_empty())
+        self.peer.as_ref().is_some_and(|p| p.rx.has_input())
     }
 }
