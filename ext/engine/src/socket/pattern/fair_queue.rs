@@ -40,10 +40,8 @@ impl FairQueue {
     }
 
     pub fn has_input(&self) -> bool {
-        // Every pipe is asked (no short cut), so each empty one wakes us when it fills.
-        self.pipes
-            .iter()
-            .fold(false, |any, p| p.rx.has_input() || any)
+        // When this says no, every pipe was asked, so each wakes us when it fills.
+        self.pipes.iter().any(|p| p.rx.has_input())
     }
 
     pub fn has_input_from(&self, id: PipeId) -> bool {
