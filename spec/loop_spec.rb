@@ -82,7 +82,7 @@ RSpec.describe ZMQ::Loop do
   end
 
   describe "start/stop" do
-    it "stop from a timer ends the loop with -1; running? is false in run's block and true in timers" do
+    it "stop from a timer ends the loop with -1; running? is false in run's block and true in timers", :no_gc_stress do
       seen = []
       t = monotonic
       ret = ZMQ::Loop.run do
@@ -224,7 +224,7 @@ RSpec.describe ZMQ::Loop do
       expect(Timeout.timeout(5) { runner.value }).to eq(0)
     end
 
-    it "an idle loop sleeps: no CPU time while waiting, and other threads run" do
+    it "an idle loop sleeps: no CPU time while waiting, and other threads run", :no_gc_stress do
       pull, = pair_of(:PULL, :PUSH, :tcp)
       r, w = IO.pipe
       lp = ZMQ::Loop.new
@@ -336,7 +336,7 @@ RSpec.describe ZMQ::Loop do
       expect(fired).to eq(2)
     end
 
-    it "the first firing comes delay after start, or after registration when running" do
+    it "the first firing comes delay after start, or after registration when running", :no_gc_stress do
       lp = ZMQ::Loop.new
       started = nil
       first = nil
@@ -507,7 +507,7 @@ RSpec.describe ZMQ::Loop do
     end
 
     ZmqHelpers::TRANSPORTS.each do |transport|
-      it "delivers every message, none missed, none twice (#{transport})" do
+      it "delivers every message, none missed, none twice (#{transport})", :no_gc_stress do
         pull, push = pair_of(:PULL, :PUSH, transport)
         total = 2000
         got = []
@@ -813,7 +813,7 @@ RSpec.describe ZMQ::Loop do
     end
   end
 
-  describe "ZMQ.interrupted! and signals (in child processes: the flag is never reset)" do
+  describe "ZMQ.interrupted! and signals (in child processes: the flag is never reset)", :no_gc_stress do
     def run_child(script, signal: nil)
       reader, writer = IO.pipe
       pid = Process.spawn("env", "--default-signal=INT", RbConfig.ruby, "-I", File.expand_path("../lib", __dir__),

@@ -186,7 +186,7 @@ RSpec.describe "polling" do
       expect { poller.poll("1") }.to raise_error(TypeError, /wrong timeout type 1/)
     end
 
-    it "does not block with a nil timeout or poll_nonblock, and waits seconds otherwise" do
+    it "does not block with a nil timeout or poll_nonblock, and waits seconds otherwise", :no_gc_stress do
       rep, = rep_req
       poller.register_readable(rep)
       t = monotonic
@@ -271,7 +271,7 @@ RSpec.describe "polling" do
         expect(pull.recv_nonblock).to eq("wake")
       end
 
-      it "misses no wake-up over many messages sent while it polls (#{transport})" do
+      it "misses no wake-up over many messages sent while it polls (#{transport})", :no_gc_stress do
         pull, push = pair_of(:PULL, :PUSH, transport)
         poller.register_readable(pull)
         total = 2000
@@ -474,7 +474,7 @@ RSpec.describe "polling" do
       expect(Timeout.timeout(5) { waiter.value }).to be_a(ZMQ::Error)
     end
 
-    it "waits without the GVL and without using CPU" do
+    it "waits without the GVL and without using CPU", :no_gc_stress do
       pull, = pair_of(:PULL, :PUSH, :inproc)
       poller.register_readable(pull)
       waiter = Thread.new { poller.poll(-1) }
