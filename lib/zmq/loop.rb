@@ -121,6 +121,7 @@ module ZMQ
       @verbose = false
       @destroyed = false
       @wake_r = @wake_w = nil
+      @entries = @entries_for = nil # what PollWait gets, cached per @pollers
     end
 
     # Runs the loop on this thread. Returns -1 when stopped by a callback (it returned
@@ -316,7 +317,11 @@ module ZMQ
       return 0 if ZMQ.interrupted?
 
       pollers = @pollers
-      entries = pollers.map { |poller| [poller.item.pollable, poller.item.__socket?, poller.events] }
+      unless @entries_for.equal?(pollers) # rebuilt only when the registrations change
+        @entries = pollers.map { |poller| [poller.item.pollable, poller.item.__socket?, poller.events] }.freeze
+        @entries_for = pollers
+      end
+      entries = @entries
       @waiting = true
       begin
         revents = PollWait.wait(entries, __next_due, @wake_r)
