@@ -161,7 +161,7 @@ fn thr_ours(
             let part = if static_payload {
                 Bytes::from_static(&STATIC_PAYLOAD[..size])
             } else {
-                Bytes::copy_from_slice(&payload)
+                zmq_engine::msg::copy_bytes(&payload)
             };
             push.send(Msg::new(part), false).unwrap();
         }
@@ -231,7 +231,7 @@ fn lat_ours(ctx: &Context, t: Transport, n: usize) -> Vec<Duration> {
     let mut rtts = Vec::with_capacity(n);
     for i in 0..warmup + n {
         let start = Instant::now();
-        req.send(Msg::new(Bytes::copy_from_slice(&payload)), false)
+        req.send(Msg::new(zmq_engine::msg::copy_bytes(&payload)), false)
             .unwrap();
         let m = req.recv(false).unwrap();
         let rtt = start.elapsed();

@@ -4,7 +4,41 @@
 //! never sees half of one. A single-part message (the common case) holds its frame inline
 //! and allocates nothing beyond the payload itself.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use std::cell::RefCell;
+
+/// Payloads up to this size are carved out of a per-thread chunk instead of getting an
+/// allocation of their own.
+const SMALL_PAYLOAD: usize = 256;
+/// Size of those per-thread chunks.
+const CHUNK: usize = 32 * 1024;
+
+thread_local! {
+    static CHUNK_BUF: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
+/// Copies borrowed bytes into a new message part.
+///
+/// Small payloads share a per-thread chunk (one allocation per many messages, and a
+/// clone is a reference count), the way libzmq keeps small messages out of malloc; a
+/// chunk is freed when the last part cut from it is dropped. Larger ones get their own
+/// buffer.
+pub fn copy_bytes(data: &[u8]) -> Bytes {
+    if data.is_empty() {
+        return Bytes::new();
+    }
+    if data.len() > SMALL_PAYLOAD {
+        return Bytes::copy_from_slice(data);
+    }
+    CHUNK_BUF.with(|chunk| {
+        let mut chunk = chunk.borrow_mut();
+        if chunk.capacity() - chunk.len() < data.len() {
+            *chunk = BytesMut::with_capacity(CHUNK);
+        }
+        chunk.extend_from_slice(data);
+        chunk.split().freeze()
+    })
+}
 
 /// A multipart message. It always has at least one part (possibly empty).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -133,6 +167,17 @@ mod tests {
         assert_eq!(m.first(), "b");
         assert_eq!(m.last(), "c");
         assert_eq!(m.byte_len(), 2);
+    }
+
+    #[test]
+    fn copy_bytes_gives_independent_parts_across_chunks() {
+        let parts: Vec<Bytes> = (0..5000u32).map(|i| copy_bytes(&i.to_be_bytes())).collect();
+        for (i, p) in parts.iter().enumerate() {
+            assert_eq!(&p[..], &(i as u32).to_be_bytes());
+        }
+        let big = vec![7u8; SMALL_PAYLOAD + 1];
+        assert_eq!(copy_bytes(&big), big);
+        assert!(copy_bytes(b"").is_empty());
     }
 
     #[test]

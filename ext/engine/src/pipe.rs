@@ -7,7 +7,7 @@
 //! wake-ups at all.
 
 use crate::msg::Msg;
-use crossbeam_queue::{ArrayQueue, SegQueue};
+use crossbeam_queue::SegQueue;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{
     AtomicBool, AtomicU64,
@@ -27,18 +27,12 @@ impl Wake for crate::signal::Signal {
     }
 }
 
-/// Messages a pipe holds without allocating (more spill into an unbounded overflow).
-const RING_MAX: usize = 256;
-
 /// One direction of a pipe.
 ///
-/// Messages live in a fixed ring while they fit, so a busy pipe allocates nothing per
-/// message; more than that (no HWM, or the few pushes that ignore it) spill into an
-/// unbounded overflow queue. The writer only uses the ring while the overflow is empty,
-/// and the reader drains the ring first, so order is kept.
+/// (A fixed ring with an overflow queue was tried here: the reader cannot take from the
+/// overflow without racing a writer that refills the ring, which reorders messages.)
 pub struct Queue {
-    ring: ArrayQueue<Msg>,
-    overflow: SegQueue<Msg>,
+    items: SegQueue<Msg>,
     writer: CachePadded<WriterSide>,
     /// Written by the reader only, counted after each pop.
     popped: CachePadded<AtomicU64>,
@@ -68,14 +62,8 @@ struct WriterSide {
 
 impl Queue {
     pub fn new(hwm: usize, reader: Arc<dyn Wake>, writer: Arc<dyn Wake>) -> Queue {
-        let ring = if hwm == 0 {
-            RING_MAX
-        } else {
-            hwm.min(RING_MAX)
-        };
         Queue {
-            ring: ArrayQueue::new(ring),
-            overflow: SegQueue::new(),
+            items: SegQueue::new(),
             writer: CachePadded::new(WriterSide {
                 pushed: AtomicU64::new(0),
                 popped_seen: AtomicU64::new(0),
@@ -128,13 +116,7 @@ impl Queue {
     /// Pushes regardless of the high-water mark (for the few messages libzmq never
     /// drops: subscriptions, and the I/O thread's bounded read batches).
     pub fn push(&self, msg: Msg) {
-        if self.overflow.is_empty() {
-            if let Err(msg) = self.ring.push(msg) {
-                self.overflow.push(msg);
-            }
-        } else {
-            self.overflow.push(msg);
-        }
+        self.items.push(msg);
         let pushed = self.writer.pushed.load(Relaxed);
         self.writer.pushed.store(pushed + 1, SeqCst);
         if self.parked.load(SeqCst) && self.parked.swap(false, SeqCst) {
@@ -143,7 +125,7 @@ impl Queue {
     }
 
     fn take(&self) -> Option<Msg> {
-        self.ring.pop().or_else(|| self.overflow.pop())
+        self.items.pop()
     }
 
     pub fn pop(&self) -> Option<Msg> {
@@ -175,7 +157,7 @@ impl Queue {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ring.is_empty() && self.overflow.is_empty()
+        self.items.is_empty()
     }
 
     /// The reader's readiness check: whether a message is waiting. If none is, the
@@ -349,6 +331,40 @@ mod tests {
         q.pop();
         assert_eq!(w.0.load(SeqCst), 1, "at the low-water mark");
         assert!(q.try_push(Msg::new("y")).is_ok());
+    }
+
+    /// A writer that fills past the mark with pushes that ignore it, against a reader
+    /// on another thread: every message arrives, in order.
+    #[test]
+    fn concurrent_writer_and_reader_keep_order() {
+        let (r, w) = (Arc::new(Counter::default()), Arc::new(Counter::default()));
+        let q = Arc::new(Queue::new(10, r, w));
+        let writer_q = q.clone();
+        const N: u32 = 50_000;
+        let writer = std::thread::spawn(move || {
+            for i in 0..N {
+                let m = Msg::new(i.to_be_bytes().to_vec());
+                // Mostly blocked at the mark, now and then a burst that ignores it.
+                if i % 64 < 8 {
+                    writer_q.push(m);
+                } else {
+                    let mut m = m;
+                    while let Err(back) = writer_q.try_push(m) {
+                        m = back;
+                        std::hint::spin_loop();
+                    }
+                }
+            }
+        });
+        let mut next = 0u32;
+        while next < N {
+            if let Some(m) = q.pop() {
+                assert_eq!(m.first()[..], next.to_be_bytes(), "out of order");
+                next += 1;
+            }
+        }
+        writer.join().unwrap();
+        assert!(q.pop().is_none());
     }
 
     #[test]

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 const READ_CHUNK: usize = 64 * 1024;
 /// Encode at most this much before writing, so one busy pipe cannot hog memory.
 const WRITE_BATCH: usize = 256 * 1024;
+/// Read buffer growth step while large frames arrive.
+const LARGE_READ: usize = 16 * READ_CHUNK;
 /// Read at most this much per turn, so one busy peer cannot starve the others.
 const READ_BUDGET: usize = 1024 * 1024;
 
@@ -311,11 +313,15 @@ impl Conn {
         let mut budget = READ_BUDGET;
         while self.readable && budget > 0 {
             let start = self.inbuf.len();
-            let want = self
-                .session
-                .input_needed()
-                .saturating_sub(start)
-                .clamp(READ_CHUNK, 16 * READ_CHUNK);
+            // A large frame is on its way: make room for many such frames at once, so the
+            // unfinished one at the end of a buffer is moved to a new buffer once per many
+            // frames rather than once per frame. Small traffic keeps small buffers.
+            let needed = self.session.input_needed().saturating_sub(start);
+            let want = if needed > READ_CHUNK {
+                LARGE_READ
+            } else {
+                READ_CHUNK
+            };
             match self.stream.read_into(&mut self.inbuf, want) {
                 Ok(0) => return false,
                 Ok(n) => {
