@@ -496,7 +496,9 @@ impl Socket {
     fn string_arg(v: Value) -> Result<Bytes, Error> {
         // `to_str` coercion, as StringValue does: Frames and other String-likes work.
         let s = RString::try_convert(v)?;
-        Ok(s.to_bytes())
+        // SAFETY: the borrowed bytes are copied at once, with no Ruby call (and so no GC
+        // or string mutation) in between.
+        Ok(zmq_engine::msg::copy_bytes(unsafe { s.as_slice() }))
     }
 
     fn send(ruby: &Ruby, rb_self: Obj<Socket>, data: Value) -> Result<bool, Error> {
