@@ -284,8 +284,10 @@ RSpec.describe ZMQ::Loop do
     it "a counted timer fires exactly `times` times, then is gone" do
       fired = 0
       ZMQ::Loop.run do
-        ZL.add_timer(0.01, 3) { fired += 1 }
-        ZL.add_oneshot_timer(0.3) { false }
+        ZL.add_timer(0.01, 3) do
+          fired += 1
+          ZL.add_oneshot_timer(0.05) { false } if fired == 3 # room for a 4th firing
+        end
       end
       expect(fired).to eq(3)
     end
@@ -319,9 +321,11 @@ RSpec.describe ZMQ::Loop do
       ZMQ::Loop.run do
         timer = ZL.add_periodic_timer(0.02) do
           fired += 1
-          ZL.cancel_timer(timer) if fired == 2
+          if fired == 2
+            ZL.cancel_timer(timer)
+            ZL.add_oneshot_timer(0.1) { false } # room for more firings
+          end
         end
-        ZL.add_oneshot_timer(0.3) { false }
       end
       expect(fired).to eq(2)
 
@@ -329,9 +333,11 @@ RSpec.describe ZMQ::Loop do
       ZMQ::Loop.run do
         timer = ZL.add_periodic_timer(0.02) do
           fired += 1
-          timer.cancel if fired == 2
+          if fired == 2
+            timer.cancel
+            ZL.add_oneshot_timer(0.1) { false }
+          end
         end
-        ZL.add_oneshot_timer(0.3) { false }
       end
       expect(fired).to eq(2)
     end
@@ -390,7 +396,7 @@ RSpec.describe ZMQ::Loop do
       later = 0
       ret = ZMQ::Loop.run do
         ZL.register_timer(timer_class.new(0.01, 1) { raise "swallowed" })
-        ZL.add_periodic_timer(0.5) { later += 1 }
+        ZL.add_periodic_timer(5) { later += 1 }
       end
       expect(ret).to eq(-1)
       expect(errors).to eq(["swallowed"])

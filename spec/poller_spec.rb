@@ -172,7 +172,7 @@ RSpec.describe "polling" do
       expect(poller.writables).to eq([])
     end
 
-    it "returns 0 at once when nothing is registered, whatever the timeout" do
+    it "returns 0 at once when nothing is registered, whatever the timeout", :no_gc_stress do
       t = monotonic
       expect(poller.poll).to eq(0)
       expect(poller.poll(5)).to eq(0)
@@ -511,7 +511,7 @@ RSpec.describe "polling" do
   end
 
   describe "ZMQ.select" do
-    it "returns [[], [], []] at once with nothing to poll, whatever the timeout" do
+    it "returns [[], [], []] at once with nothing to poll, whatever the timeout", :no_gc_stress do
       t = monotonic
       expect(ZMQ.select).to eq([[], [], []])
       expect(ZMQ.select([], [], [], 5)).to eq([[], [], []])
@@ -534,7 +534,7 @@ RSpec.describe "polling" do
       [r, w].each { |io| io&.close }
     end
 
-    it "does not block with a nil timeout and waits seconds otherwise" do
+    it "does not block with a nil timeout and waits seconds otherwise", :no_gc_stress do
       rep, = rep_req
       t = monotonic
       expect(ZMQ.select([rep], [], [], nil)).to eq([[], [], []])
