@@ -45,10 +45,15 @@ impl Signal {
 
     /// Makes the fd unreadable. Call before re-checking the condition you wait for.
     pub fn clear(&self) {
-        // Always drain: a raise that set `armed` just before our swap may write to the fd
-        // just after it, and that write must not stay behind with `armed` false.
-        self.armed.store(false, Ordering::SeqCst);
+        // Drain first, then disarm. The other order loses wake-ups for good: a raise
+        // between the two would find `armed` false, write, and have its write drained,
+        // leaving `armed` true with an unreadable fd, so no later raise would write.
+        // In this order a raise in between is swallowed, but it was for a change made
+        // before it, which the caller's re-check sees; a raise after the disarm writes.
+        // A raise that armed before the drain but writes after it leaves the fd readable
+        // with `armed` false: a spurious wake-up, never a lost one.
         self.drain();
+        self.armed.store(false, Ordering::SeqCst);
     }
 
     fn drain(&self) {
@@ -119,6 +124,25 @@ mod tests {
         assert!(s.wait(Some(Duration::ZERO)), "waiting does not consume");
         s.clear();
         assert!(!s.wait(Some(Duration::ZERO)));
+    }
+
+    /// The interleaving that once lost wake-ups for good, step by step: a raise lands
+    /// between a clear's disarm and its drain. Whatever happens, a raise after the clear
+    /// must leave the fd readable.
+    #[test]
+    fn a_raise_inside_a_clear_does_not_silence_later_raises() {
+        let s = Signal::new().unwrap();
+        s.raise();
+        // clear() = drain, then disarm; put a raise between the two.
+        s.drain();
+        s.raise();
+        s.armed.store(false, Ordering::SeqCst);
+        s.raise();
+        assert!(s.wait(Some(Duration::ZERO)));
+        // The same with the raise after the disarm.
+        s.clear();
+        s.raise();
+        assert!(s.wait(Some(Duration::ZERO)));
     }
 
     #[test]
