@@ -229,6 +229,6 @@ module ZMQ
   end
 end
 
-%w[pub sub push pull pair req rep router dealer stream xpub xsub].each do |name|
+%w[pub sub push pull pair request_reply req rep router dealer stream xpub xsub].each do |name|
   require "zmq/socket/#{name}"
 end

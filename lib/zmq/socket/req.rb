@@ -7,29 +7,10 @@ module ZMQ
       TYPE_STR = "REQ"
       EFSM_MESSAGE = "REQ sockets allows only an alternating sequence of send and receive calls. Please assert that you're not sending / receiving out of band data when using the REQ / REP socket pairs."
       private_constant :EFSM_MESSAGE
+      include ZMQ::Socket::RequestReply
 
       def type
         ZMQ::REQ
-      end
-
-      def sendm(*)
-        raise ZMQ::Error, "API sendm not supported for REQ sockets!"
-      end
-
-      def send_frame(frame, flags = 0)
-        raise ZMQ::Error, "cannot send multiple frames on REQ sockets" if flags.is_a?(Integer) && flags.anybits?(ZMQ::Frame::MORE)
-
-        super
-      end
-
-      %i[send send_message recv recv_nonblock recv_frame recv_frame_nonblock recv_message].each do |name|
-        define_method(name) do |*args|
-          super(*args)
-        rescue SystemCallError => e
-          raise e unless e.errno == ZMQ::EFSM
-
-          raise ZMQ::Error, EFSM_MESSAGE
-        end
       end
     end
   end
