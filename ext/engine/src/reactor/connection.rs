@@ -22,7 +22,7 @@ const READ_CHUNK: usize = 64 * 1024;
 /// Encode at most this much before writing, so one busy pipe cannot hog memory.
 const WRITE_BATCH: usize = 256 * 1024;
 /// Read buffer growth step while large frames arrive.
-const LARGE_READ: usize = 16 * READ_CHUNK;
+const LARGE_READ: usize = 4 * READ_CHUNK;
 /// Read at most this much per turn, so one busy peer cannot starve the others.
 const READ_BUDGET: usize = 1024 * 1024;
 
