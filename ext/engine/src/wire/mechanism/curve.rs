@@ -22,7 +22,8 @@ use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{is_command, peer_error, zap_verdict, Established, Local, Mechanism};
+use super::zap_side::{no_zap, ZapExchange};
+use super::{is_command, peer_error, unexpected, Established, Local, Mechanism};
 use crate::security::zap::{ZapReply, ZapRequest};
 use crate::security::{
     nonce, random_bytes, BoxKey, CurvePublicKey, CurveSecretKey, KEY_LEN, MAC_LEN, NONCE_LEN,
@@ -41,13 +42,6 @@ const MESSAGE_HEADER: usize = 8 + 8;
 /// Flags inside a MESSAGE box (libzmq's message flags: MORE, COMMAND).
 const INNER_MORE: u8 = 1;
 const INNER_COMMAND: u8 = 2;
-
-fn unexpected(body: &[u8]) -> ProtocolError {
-    match command::split(body) {
-        Ok((name, _)) => ProtocolError::UnexpectedCommand(command::display_name(name)),
-        Err(e) => e,
-    }
-}
 
 fn short_nonce(body: &[u8], at: usize) -> u64 {
     let mut b = [0u8; 8];
@@ -313,37 +307,18 @@ impl Mechanism for CurveClient {
         }
     }
 
-    fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        None
-    }
-
-    fn awaiting_zap(&self) -> bool {
-        false
-    }
-
-    fn on_zap_reply(
-        &mut self,
-        _local: &Local,
-        _reply: Option<&ZapReply>,
-        _out: &mut BytesMut,
-    ) -> Result<(), ProtocolError> {
-        Ok(())
-    }
+    no_zap!();
 
     fn established(&mut self) -> Option<Established> {
         let (peer_metadata, peer_nonce) = self.done.take()?;
-        Some(Established {
-            peer_metadata,
-            cipher: Some(CurveCipher {
-                key: self.precom.take()?,
-                send_prefix: MESSAGE_FROM_CLIENT,
-                recv_prefix: MESSAGE_FROM_SERVER,
-                send_nonce: Cell::new(self.next_nonce),
-                peer_nonce,
-            }),
-            user_id: Bytes::new(),
-            zap_metadata: Bytes::new(),
-        })
+        let cipher = CurveCipher {
+            key: self.precom.take()?,
+            send_prefix: MESSAGE_FROM_CLIENT,
+            recv_prefix: MESSAGE_FROM_SERVER,
+            send_nonce: Cell::new(self.next_nonce),
+            peer_nonce,
+        };
+        Some(Established::without_zap(peer_metadata, Some(cipher)))
     }
 }
 
@@ -371,10 +346,8 @@ pub struct CurveServer {
     precom: Option<BoxKey>,
     peer_nonce: u64,
     state: ServerState,
-    request: Option<ZapRequest>,
+    zap: ZapExchange,
     peer_metadata: Option<Bytes>,
-    user_id: Bytes,
-    zap_metadata: Bytes,
     ready_out: bool,
 }
 
@@ -400,10 +373,8 @@ impl CurveServer {
             precom: None,
             peer_nonce: 0,
             state: ServerState::WaitHello,
-            request: None,
+            zap: ZapExchange::default(),
             peer_metadata: None,
-            user_id: Bytes::new(),
-            zap_metadata: Bytes::new(),
             ready_out: false,
         }
     }
@@ -490,7 +461,8 @@ impl CurveServer {
         self.peer_nonce = n;
         self.precom = Some(precom);
         self.peer_metadata = Some(meta);
-        self.request = Some(local.zap_request(b"CURVE", vec![Bytes::copy_from_slice(&client_key)]));
+        self.zap
+            .ask(local.zap_request(b"CURVE", vec![Bytes::copy_from_slice(&client_key)]));
         self.state = ServerState::WaitZap;
         Ok(())
     }
@@ -534,7 +506,7 @@ impl Mechanism for CurveServer {
     }
 
     fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.request.take()
+        self.zap.take_request()
     }
 
     fn awaiting_zap(&self) -> bool {
@@ -552,9 +524,7 @@ impl Mechanism for CurveServer {
         }
         // No handler: libzmq lets CURVE proceed (encryption without authentication).
         if let Some(reply) = reply {
-            zap_verdict(reply, out)?;
-            self.user_id = reply.user_id.clone();
-            self.zap_metadata = reply.metadata.clone();
+            self.zap.accept(reply, out)?;
         }
         self.send_ready(local, out)
     }
@@ -563,19 +533,16 @@ impl Mechanism for CurveServer {
         if !self.ready_out {
             return None;
         }
-        Some(Established {
-            peer_metadata: self.peer_metadata.take()?,
-            cipher: Some(CurveCipher {
-                key: self.precom.take()?,
-                send_prefix: MESSAGE_FROM_SERVER,
-                recv_prefix: MESSAGE_FROM_CLIENT,
-                // READY used 1.
-                send_nonce: Cell::new(2),
-                peer_nonce: self.peer_nonce,
-            }),
-            user_id: self.user_id.clone(),
-            zap_metadata: self.zap_metadata.clone(),
-        })
+        let peer_metadata = self.peer_metadata.take()?;
+        let cipher = CurveCipher {
+            key: self.precom.take()?,
+            send_prefix: MESSAGE_FROM_SERVER,
+            recv_prefix: MESSAGE_FROM_CLIENT,
+            // READY used 1.
+            send_nonce: Cell::new(2),
+            peer_nonce: self.peer_nonce,
+        };
+        Some(self.zap.established(peer_metadata, Some(cipher)))
     }
 }
 

@@ -12,12 +12,13 @@
 mod curve;
 mod null_zap;
 mod plain;
+mod zap_side;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 pub use curve::CurveCipher;
 
-use super::ProtocolError;
+use super::{command, ProtocolError};
 use crate::security::zap::{ZapReply, ZapRequest, REQUEST_ID};
 use crate::security::{Mechanism as Kind, SecurityOptions};
 use crate::SocketType;
@@ -78,6 +79,18 @@ pub struct Established {
     /// What the ZAP handler said about the peer (empty without ZAP).
     pub user_id: Bytes,
     pub zap_metadata: Bytes,
+}
+
+impl Established {
+    /// The outcome of a handshake no ZAP handler had a say in (a client's).
+    fn without_zap(peer_metadata: Bytes, cipher: Option<CurveCipher>) -> Self {
+        Established {
+            peer_metadata,
+            cipher,
+            user_id: Bytes::new(),
+            zap_metadata: Bytes::new(),
+        }
+    }
 }
 
 /// One side of a security handshake.
@@ -154,22 +167,11 @@ fn peer_error(body: &[u8]) -> ProtocolError {
     }
 }
 
-/// Appends an ERROR command carrying a ZAP status code.
-fn put_status_error(out: &mut BytesMut, status: u16) {
-    super::command::encode_error(out, &status.to_string());
-}
-
-/// What a server does with the ZAP verdict: `Ok(true)` to proceed; an error (after an
-/// ERROR command where libzmq sends one) otherwise.
-fn zap_verdict(reply: &ZapReply, out: &mut BytesMut) -> Result<(), ProtocolError> {
-    match reply.status {
-        200 => Ok(()),
-        // Temporary failure: closed without ERROR, so the client may retry.
-        300 => Err(ProtocolError::AuthFailed { status: 300 }),
-        status => {
-            put_status_error(out, status);
-            Err(ProtocolError::AuthFailed { status })
-        }
+/// The error for a command that has no place here (or the command's own framing error).
+fn unexpected(body: &[u8]) -> ProtocolError {
+    match command::split(body) {
+        Ok((name, _)) => ProtocolError::UnexpectedCommand(command::display_name(name)),
+        Err(e) => e,
     }
 }
 

@@ -3,18 +3,17 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::{peer_error, zap_verdict, Established, Local, Mechanism};
+use super::zap_side::ZapExchange;
+use super::{is_command, peer_error, unexpected, Established, Local, Mechanism};
 use crate::security::zap::{ZapReply, ZapRequest};
 use crate::wire::{command, ProtocolError};
 
 #[derive(Debug, Default)]
 pub struct NullZap {
-    request: Option<ZapRequest>,
+    zap: ZapExchange,
     awaiting: bool,
     ready_sent: bool,
     peer_ready: Option<Bytes>,
-    user_id: Bytes,
-    zap_metadata: Bytes,
     done: bool,
 }
 
@@ -32,7 +31,7 @@ impl NullZap {
 
 impl Mechanism for NullZap {
     fn start(&mut self, local: &Local, _out: &mut BytesMut) -> Result<(), ProtocolError> {
-        self.request = Some(local.zap_request(b"NULL", Vec::new()));
+        self.zap.ask(local.zap_request(b"NULL", Vec::new()));
         self.awaiting = true;
         Ok(())
     }
@@ -46,21 +45,18 @@ impl Mechanism for NullZap {
         if self.peer_ready.is_some() {
             return Err(ProtocolError::UnexpectedCommand("after READY".into()));
         }
-        if super::is_command(&body, b"READY") {
+        if is_command(&body, b"READY") {
             self.peer_ready = Some(body.slice(6..));
             Ok(())
-        } else if super::is_command(&body, b"ERROR") {
+        } else if is_command(&body, b"ERROR") {
             Err(peer_error(&body))
         } else {
-            let (name, _) = command::split(&body)?;
-            Err(ProtocolError::UnexpectedCommand(command::display_name(
-                name,
-            )))
+            Err(unexpected(&body))
         }
     }
 
     fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.request.take()
+        self.zap.take_request()
     }
 
     fn awaiting_zap(&self) -> bool {
@@ -75,9 +71,7 @@ impl Mechanism for NullZap {
     ) -> Result<(), ProtocolError> {
         self.awaiting = false;
         if let Some(r) = reply {
-            zap_verdict(r, out)?;
-            self.user_id = r.user_id.clone();
-            self.zap_metadata = r.metadata.clone();
+            self.zap.accept(r, out)?;
         }
         self.send_ready(local, out);
         Ok(())
@@ -89,11 +83,6 @@ impl Mechanism for NullZap {
         }
         let peer_metadata = self.peer_ready.clone()?;
         self.done = true;
-        Some(Established {
-            peer_metadata,
-            cipher: None,
-            user_id: self.user_id.clone(),
-            zap_metadata: self.zap_metadata.clone(),
-        })
+        Some(self.zap.established(peer_metadata, None))
     }
 }

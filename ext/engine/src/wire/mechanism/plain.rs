@@ -7,7 +7,8 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{is_command, peer_error, zap_verdict, Established, Local, Mechanism};
+use super::zap_side::{no_zap, ZapExchange};
+use super::{is_command, peer_error, unexpected, Established, Local, Mechanism};
 use crate::security::zap::{ZapReply, ZapRequest};
 use crate::security::Secret;
 use crate::wire::frame::encode_command;
@@ -25,13 +26,6 @@ fn libzmq_plain_error(body: &[u8]) -> ProtocolError {
             String::from_utf8_lossy(&body[6..6 + usize::from(len)]).into_owned(),
         ),
         _ => ProtocolError::MalformedCommand("ERROR reason truncated"),
-    }
-}
-
-fn unexpected(body: &[u8]) -> ProtocolError {
-    match command::split(body) {
-        Ok((name, _)) => ProtocolError::UnexpectedCommand(command::display_name(name)),
-        Err(e) => e,
     }
 }
 
@@ -111,30 +105,10 @@ impl Mechanism for PlainClient {
         }
     }
 
-    fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        None
-    }
-
-    fn awaiting_zap(&self) -> bool {
-        false
-    }
-
-    fn on_zap_reply(
-        &mut self,
-        _local: &Local,
-        _reply: Option<&ZapReply>,
-        _out: &mut BytesMut,
-    ) -> Result<(), ProtocolError> {
-        Ok(())
-    }
+    no_zap!();
 
     fn established(&mut self) -> Option<Established> {
-        Some(Established {
-            peer_metadata: self.peer_metadata.take()?,
-            cipher: None,
-            user_id: Bytes::new(),
-            zap_metadata: Bytes::new(),
-        })
+        Some(Established::without_zap(self.peer_metadata.take()?, None))
     }
 }
 
@@ -150,20 +124,16 @@ enum ServerState {
 #[derive(Debug)]
 pub struct PlainServer {
     state: ServerState,
-    request: Option<ZapRequest>,
+    zap: ZapExchange,
     peer_metadata: Option<Bytes>,
-    user_id: Bytes,
-    zap_metadata: Bytes,
 }
 
 impl PlainServer {
     pub fn new() -> Self {
         PlainServer {
             state: ServerState::WaitHello,
-            request: None,
+            zap: ZapExchange::default(),
             peer_metadata: None,
-            user_id: Bytes::new(),
-            zap_metadata: Bytes::new(),
         }
     }
 
@@ -187,7 +157,7 @@ impl PlainServer {
         }
         let user_at = 6 + 1;
         let pass_at = user_at + ulen + 1;
-        self.request = Some(local.zap_request(
+        self.zap.ask(local.zap_request(
             b"PLAIN",
             vec![
                 body.slice(user_at..user_at + ulen),
@@ -226,7 +196,7 @@ impl Mechanism for PlainServer {
     }
 
     fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.request.take()
+        self.zap.take_request()
     }
 
     fn awaiting_zap(&self) -> bool {
@@ -253,20 +223,13 @@ impl Mechanism for PlainServer {
             out.put_u8(3);
             out.put_slice(reply.status.to_string().as_bytes());
         }
-        zap_verdict(reply, &mut BytesMut::new())?;
-        self.user_id = reply.user_id.clone();
-        self.zap_metadata = reply.metadata.clone();
+        self.zap.accept(reply, &mut BytesMut::new())?;
         encode_command(out, b"WELCOME", b"");
         self.state = ServerState::WaitInitiate;
         Ok(())
     }
 
     fn established(&mut self) -> Option<Established> {
-        Some(Established {
-            peer_metadata: self.peer_metadata.take()?,
-            cipher: None,
-            user_id: self.user_id.clone(),
-            zap_metadata: self.zap_metadata.clone(),
-        })
+        Some(self.zap.established(self.peer_metadata.take()?, None))
     }
 }
