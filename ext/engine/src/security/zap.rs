@@ -184,30 +184,35 @@ mod tests {
         let ok = reply(&[b"", b"1.0", b"1", b"200", b"OK", b"joe", b""]);
         let r = ZapReply::parse(&ok).unwrap();
         assert_eq!((r.status, &r.user_id[..]), (200, &b"joe"[..]));
-        assert_eq!(
-            ZapReply::parse(&reply(&[b"", b"1.0", b"1", b"200", b"OK", b""])),
-            Err(monitor_code::ZAP_MALFORMED_REPLY)
-        );
-        assert_eq!(
-            ZapReply::parse(&reply(&[b"", b"2.0", b"1", b"200", b"", b"", b""])),
-            Err(monitor_code::ZAP_BAD_VERSION)
-        );
-        assert_eq!(
-            ZapReply::parse(&reply(&[b"", b"1.0", b"7", b"200", b"", b"", b""])),
-            Err(monitor_code::ZAP_BAD_REQUEST_ID)
-        );
-        assert_eq!(
-            ZapReply::parse(&reply(&[b"", b"1.0", b"1", b"201", b"", b"", b""])),
-            Err(monitor_code::ZAP_INVALID_STATUS_CODE)
-        );
-        assert_eq!(
-            ZapReply::parse(&reply(&[b"x", b"1.0", b"1", b"200", b"", b"", b""])),
-            Err(monitor_code::ZAP_UNSPECIFIED)
-        );
-        assert_eq!(
-            ZapReply::parse(&reply(&[b"", b"1.0", b"1", b"200", b"", b"", b"\x05ab"])),
-            Err(monitor_code::ZAP_INVALID_METADATA)
-        );
+        let refused: [(&[&[u8]], u32); 6] = [
+            (
+                &[b"", b"1.0", b"1", b"200", b"OK", b""],
+                monitor_code::ZAP_MALFORMED_REPLY,
+            ),
+            (
+                &[b"", b"2.0", b"1", b"200", b"", b"", b""],
+                monitor_code::ZAP_BAD_VERSION,
+            ),
+            (
+                &[b"", b"1.0", b"7", b"200", b"", b"", b""],
+                monitor_code::ZAP_BAD_REQUEST_ID,
+            ),
+            (
+                &[b"", b"1.0", b"1", b"201", b"", b"", b""],
+                monitor_code::ZAP_INVALID_STATUS_CODE,
+            ),
+            (
+                &[b"x", b"1.0", b"1", b"200", b"", b"", b""],
+                monitor_code::ZAP_UNSPECIFIED,
+            ),
+            (
+                &[b"", b"1.0", b"1", b"200", b"", b"", b"\x05ab"],
+                monitor_code::ZAP_INVALID_METADATA,
+            ),
+        ];
+        for (parts, code) in refused {
+            assert_eq!(ZapReply::parse(&reply(parts)), Err(code), "{parts:?}");
+        }
         assert_eq!(
             ZapReply::parse(&reply(&[b"", b"1.0", b"1", b"400", b"no", b"", b""]))
                 .unwrap()
