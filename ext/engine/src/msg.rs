@@ -9,9 +9,9 @@ use std::cell::RefCell;
 
 /// Payloads up to this size are carved out of a per-thread chunk instead of getting an
 /// allocation of their own.
-const SMALL_PAYLOAD: usize = 256;
+const SMALL_PAYLOAD: usize = 2048;
 /// Size of those per-thread chunks.
-const CHUNK: usize = 32 * 1024;
+const CHUNK: usize = 64 * 1024;
 
 thread_local! {
     static CHUNK_BUF: RefCell<BytesMut> = RefCell::new(BytesMut::new());
