@@ -15,6 +15,8 @@ pub(crate) struct ContextInner {
     pub inproc: InprocRegistry,
     sockets: Mutex<Vec<Weak<SocketInner>>>,
     terminated: AtomicBool,
+    /// The sockets are closed and the I/O thread is (being) stopped.
+    torn_down: AtomicBool,
 }
 
 impl ContextInner {
@@ -69,6 +71,7 @@ impl Context {
                 inproc: InprocRegistry::default(),
                 sockets: Mutex::new(Vec::new()),
                 terminated: AtomicBool::new(false),
+                torn_down: AtomicBool::new(false),
             }),
         }
     }
@@ -102,10 +105,23 @@ impl Context {
         self.inner.is_terminated()
     }
 
+    /// The first half of [`Context::terminate`]: from now on every call on the
+    /// context's sockets fails with ETERM, and calls blocked in other threads wake up
+    /// with it. Sockets stay open, so a binding can close them its own way (with its
+    /// linger) before terminating.
+    pub fn interrupt(&self) {
+        self.inner.terminated.store(true, SeqCst);
+        let sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        for s in sockets.iter().filter_map(Weak::upgrade) {
+            s.raise_all();
+        }
+    }
+
     /// Terminates: every blocked call returns ETERM, every socket is closed, and the I/O
     /// thread ends once lingering messages are delivered (or their linger ran out).
     pub fn terminate(&self) {
-        if self.inner.terminated.swap(true, SeqCst) {
+        self.inner.terminated.store(true, SeqCst);
+        if self.inner.torn_down.swap(true, SeqCst) {
             return;
         }
         let sockets: Vec<_> = self

@@ -182,6 +182,9 @@ impl Context {
         if rb_self.shared.destroyed.swap(true, SeqCst) {
             return Ok(());
         }
+        // Calls blocked in other threads must see ETERM, not the "socket closed" the
+        // closing below would otherwise give them first.
+        rb_self.shared.engine.interrupt();
         rb_self.shared.close_sockets();
         let (done_rx, done_tx) = UnixStream::pair().map_err(|e| {
             crate::errors::syscall_error(ruby, e.raw_os_error().unwrap_or(libc::EIO))
