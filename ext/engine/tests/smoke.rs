@@ -281,3 +281,45 @@ fn router_raw_talks_raw_tcp_like_stream() {
     assert_eq!(&buf, b"pong");
     ctx.terminate();
 }
+
+#[test]
+fn linger_keeps_connecting_for_messages_queued_before_any_connection() {
+    let ctx = Context::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let push = ctx.socket(SocketType::Push).unwrap();
+    push.set_option(zmq_engine::SocketOption::Linger, 5000i64)
+        .unwrap();
+    push.set_option(zmq_engine::SocketOption::ReconnectIvl, 20i64)
+        .unwrap();
+    push.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    push.send(Msg::new("late"), false).unwrap();
+    push.close();
+    // Nobody listened while the sender was open; the peer turns up during its linger.
+    let pull = ctx.socket(SocketType::Pull).unwrap();
+    pull.set_option(zmq_engine::SocketOption::RcvTimeo, 5000i64)
+        .unwrap();
+    pull.bind(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    assert_eq!(pull.recv(false).unwrap().first(), "late");
+    ctx.terminate();
+}
+
+#[test]
+fn linger_gives_up_on_an_absent_peer_when_it_runs_out() {
+    let ctx = Context::new();
+    let push = ctx.socket(SocketType::Push).unwrap();
+    push.set_option(zmq_engine::SocketOption::Linger, 100i64)
+        .unwrap();
+    push.connect("tcp://127.0.0.1:1").unwrap();
+    push.send(Msg::new("undeliverable"), false).unwrap();
+    push.close();
+    let start = std::time::Instant::now();
+    ctx.terminate();
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "terminate waited past the linger"
+    );
+}

@@ -175,6 +175,11 @@ impl Conn {
         }
     }
 
+    /// Whether the socket queued messages this connection has not sent yet.
+    pub fn has_queued(&self) -> bool {
+        self.pipe.as_ref().is_some_and(|p| !p.rx.is_empty()) || !self.out.is_empty()
+    }
+
     pub fn was_ready(&self) -> bool {
         self.session.is_ready()
     }

@@ -314,6 +314,10 @@ struct DialerEntry {
     addr_index: usize,
     /// A pipe was attached before: a new connection is a reconnect.
     had_connection: bool,
+    /// Set once its socket closed with messages still queued and no connection to
+    /// take them: it keeps (re)connecting until they are delivered or this deadline
+    /// (`None`: no limit) passes, as libzmq's linger does.
+    lingering: Option<Option<Instant>>,
 }
 
 struct IoLoop {
@@ -371,7 +375,7 @@ impl IoLoop {
                 }
             }
             self.run_timers();
-            if self.shutting_down && self.conns.is_empty() {
+            if self.shutting_down && self.conns.is_empty() && self.dialers.is_empty() {
                 break;
             }
         }
@@ -383,7 +387,11 @@ impl IoLoop {
 
     fn next_deadline(&self) -> Option<Instant> {
         let conns = self.conns.values().filter_map(Conn::next_deadline);
-        let dialers = self.dialers.values().filter_map(|d| d.next_attempt);
+        let dialers = self
+            .dialers
+            .values()
+            .flat_map(|d| [d.next_attempt, d.lingering.flatten()])
+            .flatten();
         conns.chain(dialers).min()
     }
 
@@ -445,6 +453,7 @@ impl IoLoop {
                             next_attempt: None,
                             addr_index: 0,
                             had_connection: false,
+                            lingering: None,
                         },
                     );
                     // The socket may already have woken this link before it existed here:
@@ -463,11 +472,17 @@ impl IoLoop {
                 }
                 Cmd::Shutdown => {
                     self.shutting_down = true;
+                    // Dialers already lingering keep their own deadline.
                     let ids: Vec<usize> = self
                         .listeners
                         .keys()
-                        .chain(self.dialers.keys())
                         .copied()
+                        .chain(
+                            self.dialers
+                                .iter()
+                                .filter(|(_, d)| d.lingering.is_none())
+                                .map(|(k, _)| *k),
+                        )
                         .collect();
                     for id in ids {
                         self.remove(id, Some(Duration::ZERO));
@@ -502,6 +517,29 @@ impl IoLoop {
                 self.linger_conn(c, linger);
             }
         }
+        if let Some(d) = self.dialers.get_mut(&id) {
+            if d.lingering.is_some() {
+                return; // already lingering on its own deadline
+            }
+            // Messages queued with no established connection to carry them: keep
+            // connecting for the linger time, as libzmq does.
+            let established = d
+                .conn
+                .and_then(|c| self.conns.get(&c))
+                .is_some_and(Conn::was_ready);
+            let queued = d.pipe.as_ref().is_some_and(|p| !p.rx.is_empty())
+                || d.conn
+                    .and_then(|c| self.conns.get(&c))
+                    .is_some_and(Conn::has_queued);
+            if linger != Some(Duration::ZERO) && !established && queued {
+                d.lingering = Some(linger.map(|l| Instant::now() + l));
+                // A connection under way delivers, then ends, like any lingering one.
+                if let Some(conn) = d.conn.and_then(|c| self.conns.get_mut(&c)) {
+                    conn.start_linger(linger);
+                }
+                return;
+            }
+        }
         if let Some(d) = self.dialers.remove(&id) {
             if let Some(p) = d.pipe {
                 p.shut();
@@ -509,6 +547,22 @@ impl IoLoop {
             if let Some(c) = d.conn {
                 self.linger_conn(c, linger);
             }
+        }
+    }
+
+    /// Ends a lingering dialer: what it still holds is dropped.
+    fn drop_dialer(&mut self, id: usize) {
+        let Some(d) = self.dialers.remove(&id) else {
+            return;
+        };
+        if let Some(p) = d.pipe {
+            p.shut();
+        }
+        if let Some(c) = d.conn {
+            if let Some(conn) = self.conns.get_mut(&c) {
+                conn.origin = Origin::Orphan;
+            }
+            self.close_conn(c);
         }
     }
 
@@ -583,7 +637,7 @@ impl IoLoop {
             return;
         };
         d.next_attempt = None;
-        if d.socket.strong_count() == 0 {
+        if d.socket.strong_count() == 0 && d.lingering.is_none() {
             self.remove(id, Some(Duration::ZERO));
             return;
         }
@@ -606,7 +660,7 @@ impl IoLoop {
                 if let Some(s) = d.socket.upgrade() {
                     s.emit(EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u32, &d.endpoint);
                 }
-                let conn = Conn::new(
+                let mut conn = Conn::new(
                     stream,
                     d.endpoint.clone(),
                     Origin::Dialer(id),
@@ -614,6 +668,11 @@ impl IoLoop {
                     d.cfg.clone(),
                     end,
                 );
+                if let Some(deadline) = d.lingering {
+                    conn.start_linger(
+                        deadline.map(|t| t.saturating_duration_since(Instant::now())),
+                    );
+                }
                 self.register_conn(cid, conn);
             }
             Err(_) => self.schedule_redial(id),
@@ -716,14 +775,18 @@ impl IoLoop {
         match conn.origin {
             Origin::Dialer(did) if self.dialers.contains_key(&did) => {
                 let pipe = conn.take_persistent_pipe();
-                let handshook = conn.was_ready();
+                let mut delivered = false;
                 if let Some(d) = self.dialers.get_mut(&did) {
+                    d.conn = None;
+                    delivered =
+                        d.lingering.is_some() && pipe.as_ref().is_none_or(|p| p.rx.is_finished());
                     d.pipe = pipe;
-                    if !handshook && d.had_connection {
-                        // Keep backing off while the peer stays away.
-                    }
                 }
-                self.schedule_redial(did);
+                if delivered {
+                    self.drop_dialer(did);
+                } else {
+                    self.schedule_redial(did);
+                }
             }
             _ => conn.abandon_pipe(),
         }
@@ -739,6 +802,15 @@ impl IoLoop {
             .collect();
         for id in due_dialers {
             self.dial(id);
+        }
+        let expired: Vec<usize> = self
+            .dialers
+            .iter()
+            .filter(|(_, d)| d.lingering.flatten().is_some_and(|t| t <= now))
+            .map(|(k, _)| *k)
+            .collect();
+        for id in expired {
+            self.drop_dialer(id);
         }
         let due_conns: Vec<usize> = self
             .conns
