@@ -15,6 +15,9 @@ use crate::security::zap::{ZapReply, ZapRequest};
 use crate::security::SecurityOptions;
 use crate::{Msg, SocketType};
 
+/// Message bodies up to this size are copied out of the read buffer rather than sliced.
+const COPY_MAX: usize = 64;
+
 /// The largest command accepted before the handshake completes (the peer's READY and its
 /// metadata). Bounds what an unauthenticated peer can make us buffer.
 pub const MAX_HANDSHAKE_COMMAND: u64 = 64 * 1024;
@@ -393,6 +396,14 @@ impl Session {
             }
             let body = if size == 0 {
                 Bytes::new()
+            } else if size <= COPY_MAX {
+                // Small bodies get their own copy: a slice of the read buffer would
+                // share its reference count between the I/O thread, which cuts the
+                // slices, and the application thread, which drops them, and that one
+                // cache line would bounce between the two for every message.
+                let body = Bytes::copy_from_slice(&input[..size]);
+                input.advance(size);
+                body
             } else {
                 input.split_to(size).freeze()
             };
