@@ -13,6 +13,9 @@ pub struct Router {
     fq: FairQueue,
     by_identity: HashMap<Bytes, PipeEnd>,
     identity_of: HashMap<PipeId, Bytes>,
+    /// Detached pipes whose `identity_of` entry stays until their last messages are
+    /// read (the next time receiving finds nothing).
+    detached: Vec<PipeId>,
     next_generated: u32,
     mandatory: bool,
     handover: bool,
@@ -28,6 +31,7 @@ impl Default for Router {
             fq: FairQueue::default(),
             by_identity: HashMap::new(),
             identity_of: HashMap::new(),
+            detached: Vec::new(),
             // libzmq starts from a random number so ids differ between runs.
             next_generated: std::process::id().wrapping_mul(2_654_435_761),
             mandatory: false,
@@ -65,6 +69,7 @@ impl Router {
                 self.by_identity.remove(identity);
             }
         }
+        self.detached.push(id);
     }
 }
 
@@ -144,10 +149,10 @@ impl Pattern for Router {
                 return Ok(msg);
             }
         }
-        // Pipes the fair queue has finished with can now be forgotten for good.
-        let by_identity = &self.by_identity;
-        self.identity_of
-            .retain(|id, identity| by_identity.get(identity).is_some_and(|p| p.id == *id));
+        // Every pipe is drained: detached ones can now be forgotten for good.
+        for id in self.detached.drain(..) {
+            self.identity_of.remove(&id);
+        }
         Err(Error::again())
     }
 
