@@ -7,7 +7,7 @@ use common::*;
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 use zmq_engine::error::EFSM;
-use zmq_engine::{Context, Msg, SocketOption, SocketType};
+use zmq_engine::{Context, Msg, SocketOption, SocketType, POLLIN, POLLOUT};
 
 /// Runs `scenario` once per transport, each in its own bounded test body.
 fn each(transports: &'static [Transport], scenario: fn(Transport)) {
@@ -111,7 +111,7 @@ fn bound_push_balances_connected_pullers(t: Transport) {
             if Instant::now() >= deadline {
                 break None;
             }
-            std::thread::sleep(Duration::from_millis(1));
+            await_ready(&pulls.iter().collect::<Vec<_>>(), POLLIN, deadline);
         };
         seen[landed.expect("probe lost")] = true;
     }
@@ -574,7 +574,7 @@ fn req_load_balances_over_reps(t: Transport) {
                 break k;
             }
             assert!(Instant::now() < deadline, "{t:?}: request {i} lost");
-            std::thread::sleep(Duration::from_millis(1));
+            await_ready(&reps.iter().collect::<Vec<_>>(), POLLIN, deadline);
         };
         served[k] += 1;
         send(&reps[k], &format!("rep {i} from {k}"));
@@ -927,7 +927,7 @@ fn push_stops_at_the_high_water_mark(t: Transport) {
                     break;
                 }
                 assert!(Instant::now() < deadline, "stuck below sndhwm at {sent}");
-                std::thread::sleep(Duration::from_millis(1));
+                await_ready(&[&push], POLLOUT, deadline);
             }
             Err(e) => panic!("send: {e}"),
         }
@@ -954,7 +954,7 @@ fn try_send_within(s: &zmq_engine::Socket, payload: &[u8], within: Duration) -> 
         if Instant::now() >= deadline {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(5));
+        await_ready(&[s], POLLOUT, deadline);
     }
 }
 

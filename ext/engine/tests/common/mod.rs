@@ -206,6 +206,18 @@ pub fn try_recv(s: &Socket, within: Duration) -> Option<Msg> {
     }
 }
 
+/// Waits until one of `socks` is ready for `events` (POLLIN / POLLOUT) or `deadline`
+/// passes; returns whether one became ready. The caller then tries its non-blocking
+/// call again.
+pub fn await_ready(socks: &[&Socket], events: u32, deadline: Instant) -> bool {
+    let left = deadline.saturating_duration_since(Instant::now());
+    let mut items: Vec<_> = socks
+        .iter()
+        .map(|s| zmq_engine::PollItem::socket(s, events))
+        .collect();
+    zmq_engine::poll(&mut items, Some(left)).unwrap_or_else(|e| panic!("poll: {e}")) > 0
+}
+
 /// Asserts that nothing arrives for a little while.
 pub fn expect_nothing(s: &Socket, what: &str) {
     if let Some(m) = try_recv(s, QUIET) {
