@@ -504,14 +504,10 @@ impl Conn {
     /// Encodes queued messages and writes until the kernel takes no more.
     fn flush(&mut self) -> io::Result<()> {
         loop {
-            if self.session.is_ready() || self.raw {
-                if let Some(rx) = self.pipe.as_ref().map(|p| p.rx.clone()) {
-                    while self.out.len() < WRITE_BATCH {
-                        match rx.pop() {
-                            Some(m) => self.encode(&m),
-                            None => break,
-                        }
-                    }
+            if let (true, Some(p)) = (self.session.is_ready() || self.raw, &self.pipe) {
+                while self.out.len() < WRITE_BATCH {
+                    let Some(m) = p.rx.pop() else { break };
+                    encode(&mut self.out, &mut self.session, &self.cfg, self.raw, &m);
                 }
             }
             if self.out.is_empty() || !self.writable || !self.connected {
@@ -529,34 +525,32 @@ impl Conn {
             }
         }
     }
+}
 
-    /// Queues one message for the wire; large bodies are queued, not copied.
-    fn encode(&mut self, m: &Msg) {
-        if self.raw {
-            for part in m.parts() {
-                if part.len() >= ZERO_COPY_MIN {
-                    self.out.push_body(part.clone());
-                } else {
-                    self.out.staging.extend_from_slice(part);
-                }
+/// Queues one message for the wire; large bodies are queued, not copied. A free
+/// function, so `Conn::flush` can call it while it borrows the pipe.
+fn encode(out: &mut OutQueue, session: &mut Session, cfg: &ConnConfig, raw: bool, m: &Msg) {
+    if raw {
+        for part in m.parts() {
+            if part.len() >= ZERO_COPY_MIN {
+                out.push_body(part.clone());
+            } else {
+                out.staging.extend_from_slice(part);
             }
-        } else if m.byte_len() < ZERO_COPY_MIN
-            || self.cfg.kind.is_subscriber()
-            || self.session.encrypts()
-        {
-            // Small messages, and subscribers' (which may become commands), are encoded
-            // by the session.
-            self.session.encode_message(m, &mut self.out.staging);
-        } else {
-            let last = m.len() - 1;
-            for (i, part) in m.parts().enumerate() {
-                let more = if i < last { FLAG_MORE } else { 0 };
-                frame::put_header(&mut self.out.staging, more, part.len());
-                if part.len() >= ZERO_COPY_MIN {
-                    self.out.push_body(part.clone());
-                } else {
-                    self.out.staging.extend_from_slice(part);
-                }
+        }
+    } else if m.byte_len() < ZERO_COPY_MIN || cfg.kind.is_subscriber() || session.encrypts() {
+        // Small messages, and subscribers' (which may become commands), are encoded
+        // by the session.
+        session.encode_message(m, &mut out.staging);
+    } else {
+        let last = m.len() - 1;
+        for (i, part) in m.parts().enumerate() {
+            let more = if i < last { FLAG_MORE } else { 0 };
+            frame::put_header(&mut out.staging, more, part.len());
+            if part.len() >= ZERO_COPY_MIN {
+                out.push_body(part.clone());
+            } else {
+                out.staging.extend_from_slice(part);
             }
         }
     }
