@@ -71,10 +71,11 @@ fn from_poll_bits(b: i16) -> u32 {
 pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usize> {
     let deadline = timeout.map(|t| Instant::now() + t);
     // One pollfd per raw fd; per socket, its input fd and, if it waits to send, its
-    // room fd. `owner[i]` is the item of `fds[i]`.
+    // room fd. `first_fd[i]` is where item `i`'s pollfds start.
     let mut fds: Vec<libc::pollfd> = Vec::with_capacity(items.len());
-    let mut owner: Vec<usize> = Vec::with_capacity(items.len());
-    for (i, it) in items.iter().enumerate() {
+    let mut first_fd: Vec<usize> = Vec::with_capacity(items.len());
+    for it in items.iter() {
+        first_fd.push(fds.len());
         let pfd = |fd, events| libc::pollfd {
             fd,
             events,
@@ -83,16 +84,11 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
         match it.target {
             PollTarget::Socket(s) => {
                 fds.push(pfd(s.fd(), libc::POLLIN));
-                owner.push(i);
                 if it.events & POLLOUT != 0 {
                     fds.push(pfd(s.out_fd(), libc::POLLIN));
-                    owner.push(i);
                 }
             }
-            PollTarget::Fd(fd) => {
-                fds.push(pfd(fd, to_poll_bits(it.events)));
-                owner.push(i);
-            }
+            PollTarget::Fd(fd) => fds.push(pfd(fd, to_poll_bits(it.events))),
         }
     }
     let mut armed = false;
@@ -110,14 +106,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
                         s.events() & it.events
                     }
                 }
-                PollTarget::Fd(_) => {
-                    let raw = fds
-                        .iter()
-                        .zip(&owner)
-                        .find(|(_, o)| **o == i)
-                        .map_or(0, |(p, _)| p.revents);
-                    from_poll_bits(raw) & (it.events | 4)
-                }
+                PollTarget::Fd(_) => from_poll_bits(fds[first_fd[i]].revents) & (it.events | 4),
             };
             if it.revents != 0 {
                 ready += 1;
