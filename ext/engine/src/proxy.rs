@@ -17,14 +17,15 @@ pub fn proxy(
     capture: Option<&Socket>,
     stop: Option<&Signal>,
 ) -> Result<()> {
+    let mut items = vec![
+        PollItem::socket(frontend, POLLIN),
+        PollItem::socket(backend, POLLIN),
+    ];
+    if let Some(s) = stop {
+        items.push(PollItem::fd(s.fd(), POLLIN));
+    }
     loop {
-        let mut items = vec![
-            PollItem::socket(frontend, POLLIN),
-            PollItem::socket(backend, POLLIN),
-        ];
-        if let Some(s) = stop {
-            items.push(PollItem::fd(s.fd(), POLLIN));
-        }
+        // `poll` rewrites every item's `revents`.
         poll(&mut items, None)?;
         if items.get(2).is_some_and(|it| it.revents != 0) {
             return Err(Error::new(libc::EINTR));
