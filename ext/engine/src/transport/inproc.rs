@@ -37,6 +37,16 @@ struct Registry {
     pending: HashMap<String, Vec<Pending>>,
 }
 
+impl Registry {
+    /// The socket bound at `name`, if it is still open.
+    fn live_binder(&self, name: &str) -> Option<Arc<SocketInner>> {
+        self.bound
+            .get(name)
+            .and_then(Weak::upgrade)
+            .filter(|s| !s.is_closed())
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct InprocRegistry {
     inner: Mutex<Registry>,
@@ -58,12 +68,7 @@ impl InprocRegistry {
 
     pub fn bind(&self, name: &str, me: &Arc<SocketInner>, core: &mut Core) -> Result<()> {
         let mut reg = self.registry();
-        if reg
-            .bound
-            .get(name)
-            .and_then(Weak::upgrade)
-            .is_some_and(|s| !s.is_closed())
-        {
+        if reg.live_binder(name).is_some() {
             return Err(Error::new(libc::EADDRINUSE));
         }
         reg.bound.insert(name.to_string(), Arc::downgrade(me));
@@ -94,12 +99,7 @@ impl InprocRegistry {
     pub fn connect(&self, name: &str, me: &Arc<SocketInner>, core: &mut Core) -> Result<PipeId> {
         let mut reg = self.registry();
         let my_identity = core.options.identity.clone();
-        let binder = reg
-            .bound
-            .get(name)
-            .and_then(Weak::upgrade)
-            .filter(|s| !s.is_closed());
-        match binder {
+        match reg.live_binder(name) {
             Some(peer) => {
                 let view = peer.peer_view();
                 let (mine, theirs) = pipe_pair_split(
@@ -143,11 +143,7 @@ impl InprocRegistry {
 
     /// The live socket bound at `name`, if any (how a connection finds the ZAP handler).
     pub fn bound_socket(&self, name: &str) -> Option<Arc<SocketInner>> {
-        self.registry()
-            .bound
-            .get(name)
-            .and_then(Weak::upgrade)
-            .filter(|s| !s.is_closed())
+        self.registry().live_binder(name)
     }
 
     /// Forgets pending connects from a socket that disconnected or closed.
