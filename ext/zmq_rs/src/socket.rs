@@ -476,7 +476,9 @@ impl Socket {
         set_errno(0);
         let len = data.len();
         let engine = rb_self.engine();
-        let r = if dontwait {
+        // A `more` part is only queued (it never reports EAGAIN), so only a final part
+        // needs the retry loop and the copy of the handle it keeps for the retries.
+        let r = if dontwait || more {
             engine.send_part(data, more, true)
         } else {
             rb_self.blocking(ruby, SocketOption::SndTimeo, || {
