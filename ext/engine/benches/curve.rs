@@ -22,7 +22,10 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod common;
+
 use bytes::Bytes;
+use common::{env_flag, env_reps, size_name};
 use std::thread;
 use std::time::{Duration, Instant};
 use zmq_engine::security::curve_keypair;
@@ -59,15 +62,10 @@ struct Settings {
 
 impl Settings {
     fn from_env() -> Settings {
-        let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
-        let reps = std::env::var("BENCH_REPS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(if quick { 1 } else { 3 })
-            .max(1);
+        let quick = env_flag("BENCH_QUICK");
         Settings {
             scale: if quick { 0.05 } else { 1.0 },
-            reps,
+            reps: env_reps(quick),
         }
     }
 
@@ -102,25 +100,10 @@ fn ours_client(ctx: &Context, kind: SocketType, k: &Keys, ep: &str) -> Socket {
 fn thr_ours(ctx: &Context, k: &Keys, size: usize, count: usize) -> Duration {
     let (pull, ep) = ours_server(ctx, SocketType::Pull, k);
     let push = ours_client(ctx, SocketType::Push, k, &ep);
-    let sender = thread::spawn(move || {
-        let payload = vec![b'x'; size];
-        for _ in 0..count {
-            push.send(Msg::new(Bytes::copy_from_slice(&payload)), false)
-                .unwrap();
-        }
-        push
-    });
-    let first = pull.recv(false).unwrap();
-    assert_eq!(first.first().len(), size);
-    let start = Instant::now();
-    for _ in 1..count {
-        let m = pull.recv(false).unwrap();
-        debug_assert_eq!(m.first().len(), size);
-    }
-    let elapsed = start.elapsed();
-    sender.join().unwrap().close_with_linger(0);
-    pull.close();
-    elapsed
+    let payload = vec![b'x'; size];
+    common::thr_ours(pull, push, size, count, move || {
+        Bytes::copy_from_slice(&payload)
+    })
 }
 
 fn handshakes_ours(ctx: &Context, k: &Keys, n: usize) -> Duration {
@@ -161,24 +144,7 @@ fn theirs_client(ctx: &zmq::Context, kind: zmq::SocketType, k: &Keys, ep: &str) 
 fn thr_theirs(ctx: &zmq::Context, k: &Keys, size: usize, count: usize) -> Duration {
     let (pull, ep) = theirs_server(ctx, zmq::PULL, k);
     let push = theirs_client(ctx, zmq::PUSH, k, &ep);
-    let sender = thread::spawn(move || {
-        let payload = vec![b'x'; size];
-        for _ in 0..count {
-            push.send(&payload[..], 0).unwrap();
-        }
-        push
-    });
-    let mut m = zmq::Message::new();
-    pull.recv(&mut m, 0).unwrap();
-    assert_eq!(m.len(), size);
-    let start = Instant::now();
-    for _ in 1..count {
-        pull.recv(&mut m, 0).unwrap();
-    }
-    let elapsed = start.elapsed();
-    let push = sender.join().unwrap();
-    push.set_linger(0).unwrap();
-    elapsed
+    common::thr_libzmq(pull, push, size, count)
 }
 
 fn handshakes_theirs(ctx: &zmq::Context, k: &Keys, n: usize) -> Duration {
@@ -202,14 +168,6 @@ fn handshakes_theirs(ctx: &zmq::Context, k: &Keys, n: usize) -> Duration {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
-}
-
-fn size_name(size: usize) -> String {
-    if size >= 1024 {
-        format!("{} KiB", size / 1024)
-    } else {
-        format!("{size} B")
-    }
 }
 
 fn main() {

@@ -30,7 +30,10 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod common;
+
 use bytes::Bytes;
+use common::{env_flag, env_reps, size_name};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -102,7 +105,7 @@ struct Settings {
 
 impl Settings {
     fn from_env() -> Settings {
-        let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+        let quick = env_flag("BENCH_QUICK");
         let mut scale = if quick { 0.02 } else { 1.0 };
         if let Some(s) = std::env::var("BENCH_SCALE")
             .ok()
@@ -110,11 +113,7 @@ impl Settings {
         {
             scale *= s;
         }
-        let reps = std::env::var("BENCH_REPS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(if quick { 1 } else { 3 })
-            .max(1);
+        let reps = env_reps(quick);
         let only = std::env::var("BENCH_ONLY").unwrap_or_default();
         // `cargo bench` passes `--bench`; anything else not starting with '-' filters.
         let filter = std::env::args()
@@ -122,7 +121,7 @@ impl Settings {
             .filter(|a| !a.starts_with('-'))
             .collect();
         Settings {
-            static_payload: std::env::var("BENCH_STATIC").is_ok_and(|v| !v.is_empty() && v != "0"),
+            static_payload: env_flag("BENCH_STATIC"),
             scale,
             reps,
             filter,
@@ -155,30 +154,14 @@ fn thr_ours(
     let ep = pull.bind(&t.endpoint()).unwrap();
     let push = ctx.socket(SocketType::Push).unwrap();
     push.connect(&ep).unwrap();
-    let sender = thread::spawn(move || {
-        let payload = vec![b'x'; size];
-        for _ in 0..count {
-            let part = if static_payload {
-                Bytes::from_static(&STATIC_PAYLOAD[..size])
-            } else {
-                zmq_engine::msg::copy_bytes(&payload)
-            };
-            push.send(Msg::new(part), false).unwrap();
+    let payload = vec![b'x'; size];
+    common::thr_ours(pull, push, size, count, move || {
+        if static_payload {
+            Bytes::from_static(&STATIC_PAYLOAD[..size])
+        } else {
+            zmq_engine::msg::copy_bytes(&payload)
         }
-        push
-    });
-    let first = pull.recv(false).unwrap();
-    assert_eq!(first.first().len(), size);
-    let start = Instant::now();
-    for _ in 1..count {
-        let m = pull.recv(false).unwrap();
-        debug_assert_eq!(m.first().len(), size);
-    }
-    let elapsed = start.elapsed();
-    let push = sender.join().unwrap();
-    push.close_with_linger(0);
-    pull.close();
-    elapsed
+    })
 }
 
 fn thr_libzmq(ctx: &zmq::Context, t: Transport, size: usize, count: usize) -> Duration {
@@ -187,27 +170,7 @@ fn thr_libzmq(ctx: &zmq::Context, t: Transport, size: usize, count: usize) -> Du
     let ep = pull.get_last_endpoint().unwrap().unwrap();
     let push = ctx.socket(zmq::PUSH).unwrap();
     push.connect(&ep).unwrap();
-    let sender = thread::spawn(move || {
-        let payload = vec![b'x'; size];
-        for _ in 0..count {
-            push.send(&payload[..], 0).unwrap();
-        }
-        push
-    });
-    let mut m = zmq::Message::new();
-    pull.recv(&mut m, 0).unwrap();
-    assert_eq!(m.len(), size);
-    let start = Instant::now();
-    for _ in 1..count {
-        pull.recv(&mut m, 0).unwrap();
-        debug_assert_eq!(m.len(), size);
-    }
-    let elapsed = start.elapsed();
-    let push = sender.join().unwrap();
-    push.set_linger(0).unwrap();
-    drop(push);
-    drop(pull);
-    elapsed
+    common::thr_libzmq(pull, push, size, count)
 }
 
 // ---------------------------------------------------------------------------------
@@ -308,14 +271,6 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(|a, b| a.total_cmp(b));
     Some(v[v.len() / 2])
-}
-
-fn size_name(size: usize) -> String {
-    if size >= 1024 {
-        format!("{} KiB", size / 1024)
-    } else {
-        format!("{size} B")
-    }
 }
 
 fn ratio(a: Option<f64>, b: Option<f64>) -> String {
