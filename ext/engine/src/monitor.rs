@@ -79,15 +79,7 @@ impl Socket {
     /// Starts sending this socket's events in `mask` to a PAIR socket bound at
     /// `endpoint` (inproc only, as libzmq). `None` stops monitoring.
     pub fn monitor(&self, endpoint: Option<&str>, mask: u32) -> Result<()> {
-        let previous = self
-            .inner
-            .monitor
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(old) = previous {
-            old.stop();
-        }
+        self.inner.stop_monitor();
         let Some(endpoint) = endpoint else {
             return Ok(());
         };
