@@ -37,9 +37,7 @@ impl ContextInner {
         *slot = Some(r.clone());
         Ok(r)
     }
-}
 
-impl ContextInner {
     /// The I/O thread if it runs; never starts it.
     pub fn reactor_if_started(&self) -> Result<Arc<Reactor>> {
         self.reactor
