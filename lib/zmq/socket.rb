@@ -153,7 +153,8 @@ module ZMQ
         data, more = __recv_part(false)
         return nil unless data
 
-        message.addstr(data)
+        # A fresh binary String already: the frame takes it without another copy.
+        message.add(ZMQ::Frame.__received(data, false))
         return message unless more
       end
     end
@@ -161,7 +162,7 @@ module ZMQ
     private
 
     def __check_sendable
-      raise ZMQ::Error, "can only send on a bound or connected socket!" unless [BOUND, CONNECTED].include?(state)
+      raise ZMQ::Error, "can only send on a bound or connected socket!" unless state.anybits?(BOUND | CONNECTED)
     end
 
     def __check_frame(frame)
