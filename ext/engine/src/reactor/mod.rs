@@ -794,21 +794,18 @@ impl IoLoop {
 
     fn run_timers(&mut self) {
         let now = Instant::now();
-        let due_dialers: Vec<usize> = self
-            .dialers
-            .iter()
-            .filter(|(_, d)| d.next_attempt.is_some_and(|t| t <= now))
-            .map(|(k, _)| *k)
-            .collect();
+        let (mut due_dialers, mut expired) = (Vec::new(), Vec::new());
+        for (&id, d) in &self.dialers {
+            if d.next_attempt.is_some_and(|t| t <= now) {
+                due_dialers.push(id);
+            }
+            if d.lingering.flatten().is_some_and(|t| t <= now) {
+                expired.push(id);
+            }
+        }
         for id in due_dialers {
             self.dial(id);
         }
-        let expired: Vec<usize> = self
-            .dialers
-            .iter()
-            .filter(|(_, d)| d.lingering.flatten().is_some_and(|t| t <= now))
-            .map(|(k, _)| *k)
-            .collect();
         for id in expired {
             self.drop_dialer(id);
         }
