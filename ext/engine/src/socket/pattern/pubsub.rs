@@ -220,8 +220,8 @@ impl Pattern for XSub {
         }
         let data = msg.first();
         match data.first() {
-            Some(1) if msg.len() == 1 => self.subscribe(&data.clone()[1..]),
-            Some(0) if msg.len() == 1 => self.unsubscribe(&data.clone()[1..]),
+            Some(1) if msg.len() == 1 => self.subscribe(&data[1..]),
+            Some(0) if msg.len() == 1 => self.unsubscribe(&data[1..]),
             _ => self.send_upstream(msg),
         }
         Ok(())
