@@ -196,28 +196,25 @@ impl Socket {
         matches!(self.state.load(SeqCst), BOUND | CONNECTED)
     }
 
-    /// Checks for the send family: alive, then bound or connected.
-    fn can_send(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
+    /// Checks for the send and receive families: alive, then bound or connected (else
+    /// "can only `verb` on a bound or connected socket!").
+    fn can_use(ruby: &Ruby, rb_self: &Obj<Socket>, verb: &str) -> Result<(), Error> {
         Self::alive(ruby, rb_self)?;
         if !rb_self.bound_or_connected() {
             return Err(zmq_error(
                 ruby,
-                "can only send on a bound or connected socket!",
+                format!("can only {verb} on a bound or connected socket!"),
             ));
         }
         Ok(())
     }
 
-    /// Checks for the receive family: alive, then bound or connected.
+    fn can_send(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
+        Self::can_use(ruby, rb_self, "send")
+    }
+
     fn can_recv(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
-        Self::alive(ruby, rb_self)?;
-        if !rb_self.bound_or_connected() {
-            return Err(zmq_error(
-                ruby,
-                "can only receive on a bound or connected socket!",
-            ));
-        }
-        Ok(())
+        Self::can_use(ruby, rb_self, "receive")
     }
 
     fn endpoints_ary(&self, ruby: &Ruby) -> RArray {
