@@ -125,7 +125,8 @@ module ZMQ
       end
       raise TypeError, "Cannot modify a message that is gone." if message.gone?
 
-      parts = message.to_a.map(&:data)
+      # The frames' own Strings (not copies): destroy only drops the frames' hold on them.
+      parts = message.to_a.map { |frame| frame.__send__(:__live_data) }
       message.destroy
       parts.each_with_index do |data, i|
         __send_part(data, i < parts.size - 1, false)
