@@ -8,9 +8,18 @@ require "tmpdir"
 # waits bounded by deadlines instead of sleeps.
 module ZmqHelpers
   TRANSPORTS = %i[tcp ipc inproc].freeze
+  # Specs call the helpers from several threads at once.
+  LOCK = Mutex.new
+  @next_id = 0
+
+  class << self
+    def next_id
+      LOCK.synchronize { @next_id += 1 }
+    end
+  end
 
   def ctx
-    @ctx ||= ZMQ::Context.new
+    @ctx || LOCK.synchronize { @ctx ||= ZMQ::Context.new }
   end
 
   # Binds `sock` on a fresh endpoint of `transport`; returns the endpoint to connect to.
@@ -39,7 +48,7 @@ module ZmqHelpers
   end
 
   def next_id
-    @@zmq_spec_ids = (defined?(@@zmq_spec_ids) ? @@zmq_spec_ids : 0) + 1 # rubocop:disable Style/ClassVars
+    ZmqHelpers.next_id
   end
 
   # Receives with a deadline (never hangs a spec); nil when nothing came.
