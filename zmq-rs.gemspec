@@ -18,7 +18,7 @@ Gem::Specification.new do |s|
   # the workspace manifest and lock file and both crates (sources, tests, benches).
   # Build output (cargo target dirs, Makefiles, .so files) is left out.
   s.files = Dir.chdir(__dir__) do
-    Dir.glob(["lib/**/*.rb", "ext/**/*", "Cargo.toml", "Cargo.lock", "README.md", "zmq-rs.gemspec"])
+    Dir.glob(["lib/**/*.rb", "ext/**/*", ".cargo/config.toml", "Cargo.toml", "Cargo.lock", "README.md", "zmq-rs.gemspec"])
        .select { |path| File.file?(path) }
        .reject { |path| path.split("/").include?("target") }
        .reject { |path| path.match?(%r{\Aext/[^/]+/(Makefile|mkmf\.log)\z|\.(so|o|bundle|dll)\z}) }
