@@ -195,4 +195,59 @@ RSpec.describe ZMQ::Auth do
       end
     end
   end
+
+  describe "what received frames say about their sender" do
+    it "gives a PLAIN peer's user id, socket type and address, on every part" do
+      auth = described_class.new(ctx).configure_plain(passwords: { "admin" => "s3cret" })
+      pull, endpoint = plain_pull
+      push = ctx.socket(:PUSH)
+      push.plain_username = "admin"
+      push.plain_password = "s3cret"
+      push.connect(endpoint)
+      push.sendm("head")
+      push.send("tail")
+      frames = pull.recv_message.to_a
+      expect(frames.map(&:data)).to eq(%w[head tail])
+      frames.each do |frame|
+        expect(frame.meta("User-Id")).to eq("admin")
+        expect(frame.gets("user-id")).to eq("admin")
+        expect(frame.meta(:"Socket-Type")).to eq("PUSH")
+        expect(frame.meta("Peer-Address")).to eq("127.0.0.1")
+        expect(frame.meta("No-Such-Property")).to be_nil
+      end
+      expect(frames.first.properties).to be_frozen
+      expect(frames.first.properties).to include("User-Id" => "admin")
+    ensure
+      auth&.stop
+    end
+
+    it "gives a CURVE peer's public key as its user id" do
+      auth = described_class.new(ctx).configure_curve(ZMQ::Auth::CURVE_ALLOW_ANY)
+      pull, endpoint = curve_pull(server_cert)
+      client = ZMQ::Cert.new
+      push = ctx.socket(:PUSH)
+      client.apply(push)
+      push.curve_serverkey = server_cert.public_key
+      push.connect(endpoint)
+      push.send("signed")
+      frame = pull.recv_frame
+      expect(frame.data).to eq("signed")
+      expect(frame.meta("User-Id")).to eq(client.public_key)
+    ensure
+      auth&.stop
+    end
+
+    it "has no properties on plain connections or on frames made locally" do
+      pull = ctx.socket(:PULL)
+      port = pull.bind("tcp://127.0.0.1:*")
+      push = ctx.socket(:PUSH)
+      push.connect("tcp://127.0.0.1:#{port}")
+      push.send("open")
+      frame = pull.recv_frame
+      expect(frame.data).to eq("open")
+      expect(frame.meta("User-Id")).to be_nil
+      expect(frame.properties).to eq({})
+      expect(ZMQ::Frame.new("local").properties).to eq({})
+    end
+  end
 end

@@ -12,7 +12,8 @@ module ZMQ
     DONTWAIT = 4
 
     GONE_MESSAGE = "Cannot access frame that belongs to another message or is gone."
-    private_constant :GONE_MESSAGE
+    EMPTY_PROPERTIES = {}.freeze
+    private_constant :GONE_MESSAGE, :EMPTY_PROPERTIES
 
     class << self
       # A frame holding a copy of `data` (empty for nil). A subclass still gets a Frame.
@@ -24,9 +25,10 @@ module ZMQ
         ZMQ::Frame.allocate.tap { |f| f.__send__(:__setup, data ? data.b : "".b, false) }
       end
 
-      # A received frame (data is already a fresh binary String).
-      def __received(data, more)
-        ZMQ::Frame.allocate.tap { |f| f.__send__(:__setup, data, more) }
+      # A received frame (data is already a fresh binary String; properties a frozen
+      # Hash of its connection's metadata, or nil).
+      def __received(data, more, properties = nil)
+        ZMQ::Frame.allocate.tap { |f| f.__send__(:__setup, data, more, properties) }
       end
     end
 
@@ -63,6 +65,24 @@ module ZMQ
 
     def dup
       ZMQ::Frame.new(__live_data)
+    end
+
+    # A property of the connection the frame was received on, as libzmq's
+    # zmq_msg_gets reports it: "User-Id" (what the ZAP handler said about the peer),
+    # any metadata the ZAP handler added, the peer's "Socket-Type" and "Identity", and
+    # "Peer-Address". Names ignore case. nil when the frame has no such property: a
+    # frame made locally, or received over a connection without PLAIN, CURVE or ZAP.
+    def meta(name)
+      name = name.to_s
+      properties.each { |key, value| return value if key.casecmp?(name) }
+      nil
+    end
+    alias gets meta
+
+    # Every connection property of a received frame (a frozen Hash, empty for a frame
+    # made locally).
+    def properties
+      @__properties || EMPTY_PROPERTIES
     end
 
     # Compares with `str` read as a C string (up to its first NUL).
@@ -165,10 +185,11 @@ module ZMQ
 
     private
 
-    def __setup(data, more)
+    def __setup(data, more, properties = nil)
       @__data = data
       @__more = more
       @__owner = nil
+      @__properties = properties
     end
 
     def __live_data

@@ -138,24 +138,24 @@ module ZMQ
 
     # The next part as a ZMQ::Frame (more? tells whether parts follow), or nil.
     def recv_frame
-      data, more = __recv_part(false)
-      data && ZMQ::Frame.__received(data, more)
+      data, more, properties = __recv_part(false)
+      data && ZMQ::Frame.__received(data, more, properties)
     end
 
     def recv_frame_nonblock
-      data, more = __recv_part(true)
-      data && ZMQ::Frame.__received(data, more)
+      data, more, properties = __recv_part(true)
+      data && ZMQ::Frame.__received(data, more, properties)
     end
 
     # Every part of the next message as a ZMQ::Message, or nil if a part fails.
     def recv_message
       message = ZMQ::Message.new
       Kernel.loop do
-        data, more = __recv_part(false)
+        data, more, properties = __recv_part(false)
         return nil unless data
 
         # A fresh binary String already: the frame takes it without another copy.
-        message.add(ZMQ::Frame.__received(data, false))
+        message.add(ZMQ::Frame.__received(data, false, properties))
         return message unless more
       end
     end

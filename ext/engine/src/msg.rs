@@ -6,6 +6,7 @@
 
 use bytes::{Bytes, BytesMut};
 use std::cell::RefCell;
+use std::sync::Arc;
 
 /// Payloads up to this size are carved out of a per-thread chunk instead of getting an
 /// allocation of their own.
@@ -40,12 +41,65 @@ pub fn copy_bytes(data: &[u8]) -> Bytes {
     })
 }
 
-/// A multipart message. It always has at least one part (possibly empty).
+/// The properties of the connection a message came in on, as libzmq's
+/// `zmq_msg_gets` reports them: the peer's handshake metadata (`Socket-Type`,
+/// `Identity`, any others it sent), what the ZAP handler said (`User-Id` and its
+/// metadata) and `Peer-Address`. Shared by every message of one connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metadata {
+    properties: Vec<(String, Bytes)>,
+}
+
+impl Metadata {
+    /// Later properties do not replace earlier ones of the same name: the first wins,
+    /// so the caller adds the most authoritative source first.
+    pub fn from_properties(props: impl IntoIterator<Item = (String, Bytes)>) -> Metadata {
+        let mut properties: Vec<(String, Bytes)> = Vec::new();
+        for (name, value) in props {
+            if !properties
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(&name))
+            {
+                properties.push((name, value));
+            }
+        }
+        Metadata { properties }
+    }
+
+    /// A property's value; names compare without regard to ASCII case, as ZMTP's do.
+    pub fn get(&self, name: &str) -> Option<&Bytes> {
+        self.properties
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Every property, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Bytes)> + '_ {
+        self.properties.iter().map(|(n, v)| (n.as_str(), v))
+    }
+}
+
+/// A multipart message. It always has at least one part (possibly empty).
+///
+/// Equality compares the parts only, not the connection metadata a received message
+/// carries.
+#[derive(Clone, Debug, Default)]
 pub struct Msg {
     first: Bytes,
     rest: Vec<Bytes>,
+    /// Set on messages received over a connection whose handshake involved a security
+    /// mechanism or ZAP; `None` otherwise (no per-message cost on plain connections).
+    meta: Option<Arc<Metadata>>,
 }
+
+impl PartialEq for Msg {
+    fn eq(&self, other: &Msg) -> bool {
+        self.first == other.first && self.rest == other.rest
+    }
+}
+
+impl Eq for Msg {}
 
 impl Msg {
     /// A one-part message.
@@ -53,6 +107,7 @@ impl Msg {
         Msg {
             first: part.into(),
             rest: Vec::new(),
+            meta: None,
         }
     }
 
@@ -67,6 +122,7 @@ impl Msg {
         Msg {
             first,
             rest: it.map(Into::into).collect(),
+            meta: None,
         }
     }
 
@@ -124,6 +180,15 @@ impl Msg {
         Some(std::mem::replace(&mut self.first, next))
     }
 
+    /// The properties of the connection this message came in on, if it has any.
+    pub fn metadata(&self) -> Option<&Arc<Metadata>> {
+        self.meta.as_ref()
+    }
+
+    pub fn set_metadata(&mut self, meta: Option<Arc<Metadata>>) {
+        self.meta = meta;
+    }
+
     pub fn into_parts(self) -> Vec<Bytes> {
         let mut v = Vec::with_capacity(1 + self.rest.len());
         v.push(self.first);
@@ -178,6 +243,24 @@ mod tests {
         let big = vec![7u8; SMALL_PAYLOAD + 1];
         assert_eq!(copy_bytes(&big), big);
         assert!(copy_bytes(b"").is_empty());
+    }
+
+    #[test]
+    fn metadata_lookup_ignores_case_and_equality_ignores_metadata() {
+        let meta = Metadata::from_properties([
+            ("User-Id".to_string(), Bytes::from_static(b"admin")),
+            ("user-id".to_string(), Bytes::from_static(b"shadowed")),
+            ("Peer-Address".to_string(), Bytes::from_static(b"127.0.0.1")),
+        ]);
+        assert_eq!(meta.get("USER-ID").unwrap(), "admin");
+        assert_eq!(meta.get("peer-address").unwrap(), "127.0.0.1");
+        assert_eq!(meta.get("Socket-Type"), None);
+        assert_eq!(meta.iter().count(), 2);
+        let mut m = Msg::new("x");
+        m.set_metadata(Some(Arc::new(meta)));
+        m.push_front(Bytes::from_static(b"id"));
+        assert_eq!(m.metadata().unwrap().get("User-Id").unwrap(), "admin");
+        assert_eq!(m, Msg::from_parts(["id", "x"]));
     }
 
     #[test]

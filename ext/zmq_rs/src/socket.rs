@@ -12,11 +12,12 @@ use crate::wait;
 use bytes::Bytes;
 use magnus::{
     gc, method, prelude::*, rb_sys::AsRawValue, typed_data::Obj, value::Opaque, DataTypeFunctions,
-    Error, RArray, RClass, RModule, RString, Ruby, Symbol, TypedData, Value,
+    Error, RArray, RClass, RHash, RModule, RString, Ruby, Symbol, TypedData, Value,
 };
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+use zmq_engine::msg::Metadata;
 use zmq_engine::{OptionValue, SocketOption, SocketType, POLLIN, POLLOUT};
 
 pub const PENDING: i32 = 1;
@@ -525,27 +526,30 @@ impl Socket {
         Self::send_bytes(ruby, &rb_self, data, more, dontwait)
     }
 
-    /// Receives one part; `None` on any engine error (rbczmq's recv returns nil).
+    /// Receives one part, whether more follow, and its connection's metadata; `None`
+    /// on any engine error (rbczmq's recv returns nil).
     fn recv_bytes(
         ruby: &Ruby,
         rb_self: &Obj<Socket>,
         dontwait: bool,
-    ) -> Result<Option<(RString, bool)>, Error> {
+    ) -> Result<Option<ReceivedPart>, Error> {
         set_errno(0);
         let engine = rb_self.engine();
         let r = if dontwait {
-            engine.recv_part(true)
+            engine.recv_part_with_metadata(true)
         } else {
-            rb_self.blocking(ruby, SocketOption::RcvTimeo, || engine.recv_part(true))?
+            rb_self.blocking(ruby, SocketOption::RcvTimeo, || {
+                engine.recv_part_with_metadata(true)
+            })?
         };
         match r {
-            Ok((part, more)) => {
+            Ok((part, more, meta)) => {
                 rb_self.log(format_args!(
                     "received {} bytes{}",
                     part.len(),
                     if more { " (more)" } else { "" }
                 ));
-                Ok(Some((ruby.str_from_slice(&part), more)))
+                Ok(Some((ruby.str_from_slice(&part), more, meta)))
             }
             Err(e) => {
                 set_errno(e.errno());
@@ -556,22 +560,31 @@ impl Socket {
 
     fn recv(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<Option<RString>, Error> {
         Self::can_recv(ruby, &rb_self)?;
-        Ok(Self::recv_bytes(ruby, &rb_self, false)?.map(|(s, _)| s))
+        Ok(Self::recv_bytes(ruby, &rb_self, false)?.map(|(s, _, _)| s))
     }
 
     fn recv_nonblock(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<Option<RString>, Error> {
         Self::can_recv(ruby, &rb_self)?;
-        Ok(Self::recv_bytes(ruby, &rb_self, true)?.map(|(s, _)| s))
+        Ok(Self::recv_bytes(ruby, &rb_self, true)?.map(|(s, _, _)| s))
     }
 
-    /// `__recv_part(dontwait)`: `[data, more]` or nil, for `recv_frame`/`recv_message`.
+    /// `__recv_part(dontwait)`: `[data, more, properties]` or nil, for `recv_frame` and
+    /// `recv_message`. `properties` is a frozen Hash of the connection's metadata
+    /// (name => value), or nil when the connection has none (plain NULL).
     fn recv_part(
         ruby: &Ruby,
         rb_self: Obj<Socket>,
         dontwait: bool,
-    ) -> Result<Option<(RString, bool)>, Error> {
+    ) -> Result<Option<(RString, bool, Option<RHash>)>, Error> {
         Self::can_recv(ruby, &rb_self)?;
-        Self::recv_bytes(ruby, &rb_self, dontwait)
+        let Some((data, more, meta)) = Self::recv_bytes(ruby, &rb_self, dontwait)? else {
+            return Ok(None);
+        };
+        let properties = match meta {
+            None => None,
+            Some(meta) => Some(properties_hash(ruby, &meta)?),
+        };
+        Ok(Some((data, more, properties)))
     }
 
     // ----- monitor -------------------------------------------------------------------
@@ -740,6 +753,22 @@ impl Socket {
 }
 
 /// The text of an endpoint argument; invalid UTF-8 cannot name an endpoint (EINVAL).
+/// One received part: its data, whether more follow, its connection's metadata.
+type ReceivedPart = (RString, bool, Option<Arc<Metadata>>);
+
+/// A connection's metadata as a frozen Hash of frozen binary Strings.
+fn properties_hash(ruby: &Ruby, meta: &Metadata) -> Result<RHash, Error> {
+    let hash = ruby.hash_new();
+    for (name, value) in meta.iter() {
+        let value = ruby.str_from_slice(value);
+        value.freeze();
+        // Hash#[]= freezes a String key itself.
+        hash.aset(ruby.str_new(name), value)?;
+    }
+    hash.freeze();
+    Ok(hash)
+}
+
 fn endpoint_text(ruby: &Ruby, uri: RString) -> Result<String, Error> {
     String::from_utf8(uri.to_bytes().to_vec()).map_err(|_| {
         set_errno(libc::EINVAL);

@@ -10,7 +10,7 @@ pub mod pattern;
 
 use crate::context::ContextInner;
 use crate::error::{Error, Result};
-use crate::msg::Msg;
+use crate::msg::{Metadata, Msg};
 use crate::options::{OptionValue, Options, SocketOption};
 use crate::pipe::{PipeEnd, PipeId};
 use crate::signal::Signal;
@@ -87,6 +87,8 @@ pub(crate) struct Core {
     partial_out: Option<Msg>,
     /// The rest of a message whose first parts were received.
     partial_in: VecDeque<Bytes>,
+    /// The connection metadata of the message `partial_in` came from.
+    partial_meta: Option<Arc<Metadata>>,
     rcvmore: bool,
 }
 
@@ -220,6 +222,7 @@ impl Core {
     fn recv_part(&mut self) -> Result<(Bytes, bool)> {
         if self.partial_in.is_empty() {
             let msg = self.pattern.recv()?;
+            self.partial_meta = msg.metadata().cloned();
             self.partial_in.extend(msg.into_parts());
         }
         let part = self.partial_in.pop_front().unwrap_or_default();
@@ -231,7 +234,9 @@ impl Core {
         let msg = if self.partial_in.is_empty() {
             self.pattern.recv()?
         } else {
-            Msg::from_parts(self.partial_in.drain(..))
+            let mut rest = Msg::from_parts(self.partial_in.drain(..));
+            rest.set_metadata(self.partial_meta.take());
+            rest
         };
         self.rcvmore = false;
         Ok(msg)
@@ -298,6 +303,7 @@ impl Socket {
                     last_endpoint: String::new(),
                     partial_out: None,
                     partial_in: VecDeque::new(),
+                    partial_meta: None,
                     rcvmore: false,
                 }),
                 closed: AtomicBool::new(false),
@@ -424,6 +430,18 @@ impl Socket {
     /// Receives one part and whether more parts follow.
     pub fn recv_part(&self, dontwait: bool) -> Result<(Bytes, bool)> {
         self.blocking(dontwait, Direction::In, &mut |core| core.recv_part())
+    }
+
+    /// [`Socket::recv_part`], plus the metadata of the connection the part's message
+    /// came in on (see [`Msg::metadata`]).
+    pub fn recv_part_with_metadata(
+        &self,
+        dontwait: bool,
+    ) -> Result<(Bytes, bool, Option<Arc<Metadata>>)> {
+        self.blocking(dontwait, Direction::In, &mut |core| {
+            let (part, more) = core.recv_part()?;
+            Ok((part, more, core.partial_meta.clone()))
+        })
     }
 
     /// `POLLIN`/`POLLOUT` bits for what can be done now without blocking.
@@ -591,6 +609,7 @@ pub(crate) fn close_socket(inner: &Arc<SocketInner>) {
     }
     core.pipes.clear();
     core.partial_in.clear();
+    core.partial_meta = None;
     core.partial_out = None;
     drop(core);
     // Wake anyone blocked on this socket so they see it closed.

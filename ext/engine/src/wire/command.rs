@@ -78,15 +78,31 @@ pub struct ReadyProps {
 /// past the end of the command is an error.
 pub fn parse_ready(data: &Bytes) -> Result<ReadyProps, ProtocolError> {
     let mut props = ReadyProps::default();
+    for (name, value) in parse_properties(data)? {
+        if name.eq_ignore_ascii_case(PROP_SOCKET_TYPE.as_bytes()) {
+            props.socket_type = Some(value);
+        } else if name.eq_ignore_ascii_case(PROP_IDENTITY.as_bytes()) {
+            props.identity = Some(value);
+        }
+    }
+    Ok(props)
+}
+
+/// Splits ZMTP metadata (READY/INITIATE data, a ZAP reply's metadata frame) into
+/// `(name, value)` pairs, both slices of `data`. A property that runs past the end is an
+/// error.
+pub fn parse_properties(data: &Bytes) -> Result<Vec<(Bytes, Bytes)>, ProtocolError> {
+    let mut props = Vec::new();
     let mut pos = 0usize;
     while pos < data.len() {
         let name_len = usize::from(data[pos]);
         pos += 1;
-        let Some(name) = data.get(pos..pos + name_len) else {
+        if data.len() - pos < name_len {
             return Err(ProtocolError::MalformedCommand(
                 "READY property name truncated",
             ));
-        };
+        }
+        let name = data.slice(pos..pos + name_len);
         pos += name_len;
         let Some(len_octets) = data.get(pos..pos + 4) else {
             return Err(ProtocolError::MalformedCommand(
@@ -102,13 +118,8 @@ pub fn parse_ready(data: &Bytes) -> Result<ReadyProps, ProtocolError> {
                 "READY property value truncated",
             ));
         }
-        let value = data.slice(pos..pos + value_len);
+        props.push((name, data.slice(pos..pos + value_len)));
         pos += value_len;
-        if name.eq_ignore_ascii_case(PROP_SOCKET_TYPE.as_bytes()) {
-            props.socket_type = Some(value);
-        } else if name.eq_ignore_ascii_case(PROP_IDENTITY.as_bytes()) {
-            props.identity = Some(value);
-        }
     }
     Ok(props)
 }

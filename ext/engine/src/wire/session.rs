@@ -11,9 +11,11 @@ use super::frame::{self, FrameHeader, Header};
 use super::greeting::{Greeting, PeerGreeting, MECHANISM_NULL};
 use super::mechanism::{self, CurveCipher, Local, Mechanism};
 use super::ProtocolError;
+use crate::msg::Metadata;
 use crate::security::zap::{ZapReply, ZapRequest};
 use crate::security::SecurityOptions;
 use crate::{Msg, SocketType};
+use std::sync::Arc;
 
 /// Message bodies up to this size are copied out of the read buffer rather than sliced.
 const COPY_MAX: usize = 64;
@@ -110,6 +112,9 @@ pub struct Session {
     /// What the ZAP handler said about the peer.
     user_id: Bytes,
     zap_metadata: Bytes,
+    /// Attached to every message received once a handshake with a mechanism (PLAIN,
+    /// CURVE, NULL with ZAP) completed. Plain NULL sessions leave it `None`.
+    meta: Option<Arc<Metadata>>,
 }
 
 impl Session {
@@ -131,6 +136,7 @@ impl Session {
             cipher: None,
             user_id: Bytes::new(),
             zap_metadata: Bytes::new(),
+            meta: None,
         }
     }
 
@@ -248,7 +254,46 @@ impl Session {
         let tell_peer = done.cipher.is_none()
             && self.cfg.security.mechanism == crate::security::Mechanism::Null;
         self.cipher = done.cipher;
+        self.meta = self.connection_metadata(&done.peer_metadata, done.zap_answered);
         self.on_ready(done.peer_metadata, out, on_event, tell_peer)
+    }
+
+    /// The properties messages from this peer carry, as libzmq assembles them: what
+    /// the ZAP handler said (`User-Id` and its metadata) first, then the peer's own
+    /// handshake metadata, then `Peer-Address`. Malformed metadata from the peer fails
+    /// the handshake later, in `on_ready`; a handler's malformed metadata is left out.
+    fn connection_metadata(
+        &self,
+        peer_metadata: &Bytes,
+        zap_answered: bool,
+    ) -> Option<Arc<Metadata>> {
+        let named =
+            |(name, value): (Bytes, Bytes)| (String::from_utf8_lossy(&name).into_owned(), value);
+        let mut props = Vec::new();
+        if zap_answered {
+            props.push(("User-Id".to_string(), self.user_id.clone()));
+            props.extend(
+                command::parse_properties(&self.zap_metadata)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(named),
+            );
+        }
+        props.extend(
+            command::parse_properties(peer_metadata)
+                .ok()?
+                .into_iter()
+                .map(named),
+        );
+        if !self.cfg.peer_address.is_empty() {
+            props.push(("Peer-Address".to_string(), self.cfg.peer_address.clone()));
+        }
+        Some(Arc::new(Metadata::from_properties(props)))
+    }
+
+    /// The properties attached to messages received on this session, if any.
+    pub fn metadata(&self) -> Option<&Arc<Metadata>> {
+        self.meta.as_ref()
     }
 
     /// Whether the handshake completed (and has not failed since).
@@ -471,7 +516,7 @@ impl Session {
         more: bool,
         on_event: &mut dyn FnMut(SessionEvent),
     ) {
-        let msg = match (self.partial.take(), more) {
+        let mut msg = match (self.partial.take(), more) {
             (None, false) => Msg::new(body),
             (Some(mut m), false) => {
                 m.push_back(body);
@@ -487,6 +532,9 @@ impl Session {
                 return;
             }
         };
+        if self.meta.is_some() {
+            msg.set_metadata(self.meta.clone());
+        }
         on_event(SessionEvent::Message(msg));
     }
 

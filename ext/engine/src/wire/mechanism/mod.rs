@@ -79,6 +79,8 @@ pub struct Established {
     /// What the ZAP handler said about the peer (empty without ZAP).
     pub user_id: Bytes,
     pub zap_metadata: Bytes,
+    /// A ZAP handler let the peer in: `user_id` is its answer, even when empty.
+    pub zap_answered: bool,
 }
 
 impl Established {
@@ -89,6 +91,7 @@ impl Established {
             cipher,
             user_id: Bytes::new(),
             zap_metadata: Bytes::new(),
+            zap_answered: false,
         }
     }
 }

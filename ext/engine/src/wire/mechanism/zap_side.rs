@@ -39,6 +39,8 @@ pub(super) struct ZapExchange {
     request: Option<ZapRequest>,
     user_id: Bytes,
     zap_metadata: Bytes,
+    /// A handler let the peer in (and gave `user_id`, possibly empty).
+    answered: bool,
 }
 
 impl ZapExchange {
@@ -61,6 +63,7 @@ impl ZapExchange {
         zap_verdict(reply, out)?;
         self.user_id = reply.user_id.clone();
         self.zap_metadata = reply.metadata.clone();
+        self.answered = true;
         Ok(())
     }
 
@@ -75,6 +78,7 @@ impl ZapExchange {
             cipher,
             user_id: self.user_id.clone(),
             zap_metadata: self.zap_metadata.clone(),
+            zap_answered: self.answered,
         }
     }
 }
