@@ -351,3 +351,35 @@ fn silent_peer_is_dropped_after_handshake_ivl() {
         f.finish();
     });
 }
+
+/// A peer whose last message and end-of-stream arrive together (it writes, then shuts
+/// down at once): the message is delivered and the connection is seen to end, even
+/// though the read that returns the message comes back short.
+#[test]
+fn message_and_close_arriving_together_are_both_seen() {
+    use zmq_engine::monitor::{EVENT_DISCONNECTED, EVENT_HANDSHAKE_SUCCEEDED};
+    let ctx = Context::new();
+    let pull = sock(&ctx, SocketType::Pull);
+    pull.monitor(
+        Some("inproc://close-with-data"),
+        EVENT_HANDSHAKE_SUCCEEDED | EVENT_DISCONNECTED,
+    )
+    .unwrap();
+    let watcher = sock(&ctx, SocketType::Pair);
+    watcher.connect("inproc://close-with-data").unwrap();
+    let ep = pull.bind("tcp://127.0.0.1:*").unwrap();
+    let event = || {
+        let m = watcher.recv(false).expect("a monitor event");
+        u32::from(u16::from_le_bytes([m.first()[0], m.first()[1]]))
+    };
+    for round in 0..20 {
+        let mut s = handshake(&ep, "PUSH");
+        assert_eq!(event(), EVENT_HANDSHAKE_SUCCEEDED, "round {round}");
+        s.write_all(&frame(format!("last words {round}").as_bytes(), false))
+            .unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(recv_str(&pull), format!("last words {round}"));
+        assert_eq!(event(), EVENT_DISCONNECTED, "round {round}: close not seen");
+    }
+    ctx.terminate();
+}

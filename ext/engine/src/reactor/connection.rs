@@ -61,6 +61,9 @@ pub(crate) struct Conn {
     /// Edge-triggered readiness we have not used up yet.
     readable: bool,
     writable: bool,
+    /// The peer's end-of-stream has been reported: read on until read(2) returns 0,
+    /// even after a short read (the event announcing it will not come again).
+    read_closed: bool,
     /// The socket's inbound queue is at its mark: stop reading until it drains.
     read_paused: bool,
     handshake_deadline: Option<Instant>,
@@ -122,6 +125,7 @@ impl Conn {
             wake,
             events: Vec::new(),
             readable: false,
+            read_closed: false,
             writable: false,
             read_paused: false,
             last_input: now,
@@ -147,9 +151,10 @@ impl Conn {
         let _ = registry.deregister(&mut self.stream);
     }
 
-    pub fn note_readiness(&mut self, readable: bool, writable: bool) {
+    pub fn note_readiness(&mut self, readable: bool, writable: bool, read_closed: bool) {
         self.readable |= readable;
         self.writable |= writable;
+        self.read_closed |= read_closed;
     }
 
     pub fn clear_wake_flag(&self) {
@@ -328,9 +333,12 @@ impl Conn {
                 READ_CHUNK
             };
             match self.stream.read_into(&mut self.inbuf, want) {
-                Ok(0) => return false,
-                Ok(n) => {
+                Ok((0, _)) => return false,
+                Ok((n, drained)) => {
                     budget = budget.saturating_sub(n);
+                    if drained && !self.read_closed {
+                        self.readable = false;
+                    }
                     self.last_input = Instant::now();
                     if !self.decode(on_connected) {
                         return false;

@@ -361,9 +361,12 @@ impl IoLoop {
             for ev in events.iter() {
                 match ev.token() {
                     WAKER => {}
-                    Token(id) => {
-                        self.on_event(id, ev.is_readable(), ev.is_writable() || ev.is_error())
-                    }
+                    Token(id) => self.on_event(
+                        id,
+                        ev.is_readable() || ev.is_read_closed(),
+                        ev.is_writable() || ev.is_error(),
+                        ev.is_read_closed(),
+                    ),
                 }
             }
             // Only what was queued before this turn: a link that re-queues itself
@@ -707,11 +710,11 @@ impl IoLoop {
         }
     }
 
-    fn on_event(&mut self, id: usize, readable: bool, writable: bool) {
+    fn on_event(&mut self, id: usize, readable: bool, writable: bool, read_closed: bool) {
         if self.listeners.contains_key(&id) {
             self.accept(id);
         } else if let Some(c) = self.conns.get_mut(&id) {
-            c.note_readiness(readable, writable);
+            c.note_readiness(readable, writable, read_closed);
             self.drive(id);
         }
     }

@@ -39,7 +39,12 @@ impl Stream {
     /// zero-filled first. Grows the buffer to `want` spare bytes only when little is
     /// left: small messages split off the buffer keep it shared, and growing it then
     /// means a new allocation.
-    pub fn read_into(&self, buf: &mut bytes::BytesMut, want: usize) -> io::Result<usize> {
+    ///
+    /// Returns the bytes read and whether the read came back short of the space it
+    /// had: then the kernel's receive queue was empty when it returned, and with
+    /// edge-triggered readiness the next arrival raises a new event, so the caller
+    /// need not spend a read(2) on the EAGAIN that would follow.
+    pub fn read_into(&self, buf: &mut bytes::BytesMut, want: usize) -> io::Result<(usize, bool)> {
         if buf.capacity() - buf.len() < want.min(8192) {
             buf.reserve(want);
         }
@@ -52,9 +57,10 @@ impl Stream {
             return Err(io::Error::last_os_error());
         }
         let n = n as usize;
+        let drained = n < spare.len();
         // SAFETY: the kernel initialised exactly `n` bytes past the current length.
         unsafe { buf.set_len(buf.len() + n) };
-        Ok(n)
+        Ok((n, drained))
     }
 
     /// Small messages must not wait for Nagle: ZeroMQ batches on its own.
