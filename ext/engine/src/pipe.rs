@@ -7,13 +7,14 @@
 //! wake-ups at all.
 
 use crate::msg::Msg;
+use crate::reactor::direct::{DirectLane, Offer};
 use crossbeam_queue::SegQueue;
 use crossbeam_utils::CachePadded;
 use std::sync::atomic::{
     AtomicBool, AtomicU64,
     Ordering::{Relaxed, SeqCst},
 };
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Something to wake: a socket's [`crate::signal::Signal`], or the I/O thread on behalf
 /// of one connection.
@@ -49,6 +50,9 @@ pub struct Queue {
     reader_gone: AtomicBool,
     reader: Arc<dyn Wake>,
     writer_wake: Arc<dyn Wake>,
+    /// Socket-to-connection queues of network connections: lets the writer send to an
+    /// idle connection itself (see `reactor::direct`).
+    direct: OnceLock<Arc<DirectLane>>,
 }
 
 /// The writer's counters, on a cache line of their own.
@@ -77,7 +81,14 @@ impl Queue {
             reader_gone: AtomicBool::new(false),
             reader,
             writer_wake: writer,
+            direct: OnceLock::new(),
         }
+    }
+
+    /// The direct lane of this queue, made on first use (by the I/O thread, when the
+    /// connection reading this queue is established).
+    pub fn direct_lane(&self) -> &Arc<DirectLane> {
+        self.direct.get_or_init(Arc::default)
     }
 
     /// At the high-water mark (the writer's view).
@@ -116,6 +127,21 @@ impl Queue {
     /// Pushes regardless of the high-water mark (for the few messages libzmq never
     /// drops: subscriptions, and the I/O thread's bounded read batches).
     pub fn push(&self, msg: Msg) {
+        // An empty queue whose reader is parked: the connection may be idle enough to
+        // take the message from this thread directly.
+        let msg = match self.direct.get() {
+            Some(lane) if self.parked.load(SeqCst) => match lane.offer(msg) {
+                Offer::Sent => return,
+                Offer::PartlySent => {
+                    if self.parked.swap(false, SeqCst) {
+                        self.reader.wake();
+                    }
+                    return;
+                }
+                Offer::Declined(msg) => msg,
+            },
+            _ => msg,
+        };
         self.items.push(msg);
         let pushed = self.writer.pushed.load(Relaxed);
         self.writer.pushed.store(pushed + 1, SeqCst);

@@ -2,6 +2,7 @@
 //! socket's pipe, encodes and writes in batches out of it, and keeps the timers of the
 //! handshake, heartbeats and linger.
 
+use super::direct::DirectLane;
 use super::out_queue::{OutQueue, ZERO_COPY_MIN};
 use super::{ConnConfig, LinkWake, Stream};
 use crate::msg::Msg;
@@ -78,6 +79,16 @@ pub(crate) struct Conn {
     raw_pending_attach: bool,
     /// The pipe to the context's ZAP handler while a request is out.
     zap: Option<ZapLink>,
+    /// Lets the socket's thread write to this connection while it is idle (see
+    /// `direct.rs`); set once the handshake shows messages travel as plain frames.
+    lane: Option<Arc<DirectLane>>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // Before the descriptor closes: no direct write may use it from now on.
+        self.close_lane();
+    }
 }
 
 impl Conn {
@@ -136,6 +147,29 @@ impl Conn {
             raw,
             raw_pending_attach: raw,
             zap: None,
+            lane: None,
+        }
+    }
+
+    /// Takes the direct lane back before this thread touches the output queue: no more
+    /// direct writes, and the unsent rest of one goes first.
+    fn close_lane(&mut self) {
+        if let Some(lane) = &self.lane {
+            let mut state = lane.lock();
+            state.open = false;
+            if !state.pending.is_empty() {
+                self.out.staging.extend_from_slice(&state.pending);
+                state.pending.clear();
+            }
+        }
+    }
+
+    /// Opens the direct lane again if nothing waits to be written.
+    fn reopen_lane(&mut self) {
+        if let Some(lane) = &self.lane {
+            let mut state = lane.lock();
+            state.open = self.out.is_empty() && state.pending.is_empty() && !self.lingering;
+            state.fd = self.stream.fd();
         }
     }
 
@@ -182,7 +216,12 @@ impl Conn {
 
     /// Whether the socket queued messages this connection has not sent yet.
     pub fn has_queued(&self) -> bool {
-        self.pipe.as_ref().is_some_and(|p| !p.rx.is_empty()) || !self.out.is_empty()
+        self.pipe.as_ref().is_some_and(|p| !p.rx.is_empty())
+            || !self.out.is_empty()
+            || self
+                .lane
+                .as_ref()
+                .is_some_and(|l| !l.lock().pending.is_empty())
     }
 
     pub fn was_ready(&self) -> bool {
@@ -244,6 +283,8 @@ impl Conn {
 
     /// Runs due timers; returns false if the connection must close.
     pub fn on_timer(&mut self, now: Instant) -> bool {
+        // A PING may be queued below; `drive` runs next and reopens the lane.
+        self.close_lane();
         if self.handshake_deadline.is_some_and(|d| d <= now) && !self.session.is_ready() {
             return false;
         }
@@ -273,6 +314,15 @@ impl Conn {
     /// finished (peer gone, protocol error, lingering done). `on_connected` runs when a
     /// handshake completes.
     pub fn drive(&mut self, on_connected: &mut dyn FnMut()) -> bool {
+        self.close_lane();
+        let alive = self.drive_queued(on_connected);
+        if alive {
+            self.reopen_lane();
+        }
+        alive
+    }
+
+    fn drive_queued(&mut self, on_connected: &mut dyn FnMut()) -> bool {
         if !self.connected {
             match self.stream.connect_result() {
                 Ok(true) => {
@@ -497,10 +547,18 @@ impl Conn {
                 });
             }
         }
+        // Direct writes only where a message is its plain frames: not raw bytes, not
+        // CURVE boxes, not a subscriber's messages (which may become commands).
+        if !self.raw && !self.cfg.kind.is_subscriber() && !self.session.encrypts() {
+            self.lane = self.pipe.as_ref().map(|p| p.rx.direct_lane().clone());
+        }
         true
     }
 
     fn deliver(&mut self, msg: Msg) {
+        if let Some(lane) = &self.lane {
+            lane.arm();
+        }
         if let Some(p) = &self.pipe {
             if !p.tx.is_abandoned() {
                 // Reading pauses at the mark, so this overshoots it by one read batch.

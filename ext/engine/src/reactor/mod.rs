@@ -6,6 +6,7 @@
 //! mio waker only if the thread is actually asleep in `poll`.
 
 mod connection;
+pub(crate) mod direct;
 mod out_queue;
 mod stream;
 
