@@ -224,5 +224,26 @@ RSpec.describe "lifecycle" do
       push.send("still mine")
       expect(recv_within(pull)).to eq("still mine")
     end
+
+    it "a child sending on its parent's socket writes nothing into the parent's connection" do
+      rep = ctx.socket(:REP)
+      endpoint = bind_any(rep, :tcp)
+      req = ctx.socket(:REQ)
+      req.connect(endpoint)
+      # A round trip leaves the connection idle with input just received: the state in
+      # which the sending thread may write to the connection itself.
+      req.send("ping")
+      expect(recv_within(rep)).to eq("ping")
+      rep.send("pong")
+      expect(recv_within(req)).to eq("pong")
+      pid = fork do
+        req.send("from the child") # queued in the child's copy, never written
+        exit!(0)
+      end
+      _, status = Process.wait2(pid)
+      expect(status).to be_success
+      req.send("from the parent")
+      expect(recv_within(rep)).to eq("from the parent")
+    end
   end
 end

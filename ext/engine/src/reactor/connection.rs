@@ -551,6 +551,9 @@ impl Conn {
         // CURVE boxes, not a subscriber's messages (which may become commands).
         if !self.raw && !self.cfg.kind.is_subscriber() && !self.session.encrypts() {
             self.lane = self.pipe.as_ref().map(|p| p.rx.direct_lane().clone());
+            if let Some(lane) = &self.lane {
+                lane.lock().owner_pid = std::process::id();
+            }
         }
         true
     }

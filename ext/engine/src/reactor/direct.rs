@@ -45,6 +45,9 @@ pub struct LaneState {
     pub open: bool,
     /// Bytes of a direct write the kernel did not take; the I/O thread sends them first.
     pub pending: BytesMut,
+    /// The process whose I/O thread owns the connection. A forked child shares the
+    /// descriptor but must not write into its parent's byte stream.
+    pub owner_pid: u32,
 }
 
 #[derive(Debug)]
@@ -61,6 +64,7 @@ impl Default for DirectLane {
                 fd: -1,
                 open: false,
                 pending: BytesMut::new(),
+                owner_pid: 0,
             }),
             armed: AtomicBool::new(true),
         }
@@ -99,7 +103,7 @@ impl DirectLane {
         let Ok(mut state) = self.state.try_lock() else {
             return Offer::Declined(msg);
         };
-        if !state.open {
+        if !state.open || state.owner_pid != std::process::id() {
             return Offer::Declined(msg);
         }
         self.armed.store(false, Relaxed);
