@@ -65,8 +65,12 @@ fn short_direct_writes_are_finished_in_order() {
             let ctx = Context::new();
             let a = sock(&ctx, SocketType::Dealer);
             a.set_option(SocketOption::SndHwm, 0i64).unwrap();
+            // Small tcp buffers (applied before connect and listen), so that writes
+            // come back short often.
+            a.set_option(SocketOption::SndBuf, 4096i64).unwrap();
             let b = sock(&ctx, SocketType::Dealer);
             b.set_option(SocketOption::RcvHwm, 4i64).unwrap();
+            b.set_option(SocketOption::RcvBuf, 4096i64).unwrap();
             let ep = b.bind(&bind_ep(t)).unwrap();
             a.connect(&ep).unwrap();
             // Connected both ways before the flood starts.

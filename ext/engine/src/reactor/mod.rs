@@ -52,6 +52,8 @@ pub(crate) struct ConnConfig {
     pub raw: bool,
     /// Mechanism, credentials, ZAP domain.
     pub security: crate::security::SecurityOptions,
+    /// SO_SNDBUF / SO_RCVBUF for tcp connections this socket dials.
+    pub buffers: crate::transport::tcp::BufferSizes,
 }
 
 fn positive_ms(ms: i32) -> Option<Duration> {
@@ -77,6 +79,7 @@ impl ConnConfig {
             immediate: o.immediate,
             raw: kind == SocketType::Stream || o.raw,
             security: o.security.clone(),
+            buffers: crate::transport::tcp::BufferSizes::from_options(o.sndbuf, o.rcvbuf),
         }
     }
 }
@@ -649,7 +652,7 @@ impl IoLoop {
             DialTarget::Tcp(addrs) => {
                 let addr = addrs[d.addr_index % addrs.len()];
                 d.addr_index += 1;
-                mio::net::TcpStream::connect(addr).map(Stream::Tcp)
+                crate::transport::tcp::connect(addr, d.cfg.buffers).map(Stream::Tcp)
             }
             DialTarget::Unix(path) => mio::net::UnixStream::connect(path).map(Stream::Unix),
         };

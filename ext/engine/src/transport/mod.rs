@@ -5,6 +5,7 @@
 mod endpoint;
 pub(crate) mod inproc;
 pub(crate) mod ipc;
+pub(crate) mod tcp;
 
 pub use endpoint::Endpoint;
 
@@ -30,7 +31,8 @@ pub(crate) fn bind(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<S
         }
         Endpoint::Tcp { .. } | Endpoint::Ipc(_) => {
             let reactor = me.ctx.reactor()?;
-            let (resolved, listener) = match open_listener(ep, core.options.ipv6) {
+            let buffers = tcp::BufferSizes::from_options(core.options.sndbuf, core.options.rcvbuf);
+            let (resolved, listener) = match open_listener(ep, core.options.ipv6, buffers) {
                 Ok(opened) => opened,
                 Err(e) => {
                     me.emit(EVENT_BIND_FAILED, e.errno() as u32, text);
@@ -54,12 +56,15 @@ pub(crate) fn bind(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<S
 }
 
 /// Binds a tcp or ipc listener; returns it with its endpoint, wildcards resolved.
-fn open_listener(ep: &Endpoint, ipv6: bool) -> Result<(String, Listener)> {
+fn open_listener(
+    ep: &Endpoint,
+    ipv6: bool,
+    buffers: tcp::BufferSizes,
+) -> Result<(String, Listener)> {
     match ep {
         Endpoint::Tcp { host, port } => {
             let addr = Endpoint::bind_addr(host, *port, ipv6)?;
-            let std_listener = std::net::TcpListener::bind(addr)?;
-            std_listener.set_nonblocking(true)?;
+            let std_listener = tcp::listen(addr, buffers)?;
             let local = std_listener.local_addr()?;
             let listener = Listener::Tcp(mio::net::TcpListener::from_std(std_listener));
             Ok((endpoint::tcp_text(&local), listener))
