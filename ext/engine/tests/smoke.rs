@@ -323,3 +323,24 @@ fn linger_gives_up_on_an_absent_peer_when_it_runs_out() {
         "terminate waited past the linger"
     );
 }
+
+#[test]
+fn try_send_final_part_hands_the_part_back_until_it_can_go() {
+    let ctx = Context::new();
+    let push = ctx.socket(SocketType::Push).unwrap();
+    // No peer yet: a PUSH cannot send, and the part comes back untouched.
+    let part = bytes::Bytes::from_static(b"payload");
+    let back = push.try_send_final_part(part.clone()).unwrap();
+    assert_eq!(back, Some(part.clone()));
+    let pull = ctx.socket(SocketType::Pull).unwrap();
+    pull.bind("inproc://try-send").unwrap();
+    push.connect("inproc://try-send").unwrap();
+    assert_eq!(push.try_send_final_part(back.unwrap()).unwrap(), None);
+    assert_eq!(pull.recv(false).unwrap().first(), &part);
+    push.close();
+    assert!(
+        push.try_send_final_part(part).is_err(),
+        "a closed socket refuses"
+    );
+    ctx.terminate();
+}

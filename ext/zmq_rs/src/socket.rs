@@ -475,12 +475,21 @@ impl Socket {
         let len = data.len();
         let engine = rb_self.engine();
         // A `more` part is only queued (it never reports EAGAIN), so only a final part
-        // needs the retry loop and the copy of the handle it keeps for the retries.
+        // needs the retry loop; the engine hands the part back on each EAGAIN.
         let r = if dontwait || more {
             engine.send_part(data, more, true)
         } else {
+            let mut pending = Some(data);
             rb_self.blocking(ruby, SocketOption::SndTimeo, || {
-                engine.send_part(data.clone(), more, true)
+                let part = pending.take().expect("part present until sent");
+                match engine.try_send_final_part(part) {
+                    Ok(None) => Ok(()),
+                    Ok(Some(back)) => {
+                        pending = Some(back);
+                        Err(zmq_engine::Error::again())
+                    }
+                    Err(e) => Err(e),
+                }
             })?
         };
         let sent = rule(ruby, r)?.is_some();

@@ -422,6 +422,29 @@ impl Socket {
         self.send(Msg::new(part), dontwait)
     }
 
+    /// Tries once, without waiting, to send `part` as the final part of a message.
+    /// `Ok(None)`: sent. `Ok(Some(part))`: not now (EAGAIN), and here is the part back
+    /// for the next try, so a caller that waits need not keep a copy of its own.
+    pub fn try_send_final_part(&self, part: Bytes) -> Result<Option<Bytes>> {
+        let mut pending = Some(part);
+        let outcome = self.blocking(true, Direction::Out, &mut |core| {
+            let part = pending.take().expect("part present until sent");
+            match core.send_msg(Msg::new(part)) {
+                Ok(()) => Ok(()),
+                Err(SendError::Again(msg)) => {
+                    pending = msg.into_parts().pop();
+                    Err(Error::again())
+                }
+                Err(SendError::Fail(e)) => Err(e),
+            }
+        });
+        match outcome {
+            Ok(()) => Ok(None),
+            Err(e) if e.is_again() => Ok(pending),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Receives a whole message.
     pub fn recv(&self, dontwait: bool) -> Result<Msg> {
         self.blocking(dontwait, Direction::In, &mut |core| core.recv_msg())
