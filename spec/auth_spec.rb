@@ -237,6 +237,37 @@ RSpec.describe ZMQ::Auth do
       auth&.stop
     end
 
+    it "carries what a hand-written ZAP handler says: its user id and its own properties" do
+      handler = ctx.socket(:REP)
+      handler.bind("inproc://zeromq.zap.01")
+      # ZMTP metadata: name length, name, 4-byte value length, value.
+      tenant = ["X-Tenant".bytesize].pack("C") + "X-Tenant" + ["acme".bytesize].pack("N") + "acme"
+      answering = Thread.new do
+        request = handler.recv_message.to_a.map(&:data)
+        # version, request id, domain, address, routing id, mechanism, credentials...
+        reply = ZMQ::Message.new
+        ["1.0", request[1], "200", "OK", "user-#{request[6]}", tenant].each { |part| reply.addstr(part) }
+        handler.send_message(reply)
+        request
+      end
+      pull = ctx.socket(:PULL)
+      pull.plain_server = true
+      port = pull.bind("tcp://127.0.0.1:*")
+      push = ctx.socket(:PUSH)
+      push.plain_username = "carol"
+      push.plain_password = "anything"
+      push.connect("tcp://127.0.0.1:#{port}")
+      push.send("order")
+      frame = pull.recv_frame
+      request = answering.value
+      expect(request.values_at(0, 5, 6, 7)).to eq(%w[1.0 PLAIN carol anything])
+      expect(frame.data).to eq("order")
+      expect(frame.meta("User-Id")).to eq("user-carol")
+      expect(frame.meta("x-tenant")).to eq("acme")
+    ensure
+      answering&.join(5)
+    end
+
     it "has no properties on plain connections or on frames made locally" do
       pull = ctx.socket(:PULL)
       port = pull.bind("tcp://127.0.0.1:*")
