@@ -117,4 +117,54 @@ RSpec.describe "blocking calls under a Fiber scheduler" do
     expect(result).to be_nil
     expect(took).to be_within(0.08).of(0.1)
   end
+
+  it "a fiber waiting in Poller#poll lets the other fibers run, and wakes for its socket" do
+    pull = ctx.socket(:PULL)
+    endpoint = bind_any(pull, :tcp)
+    push = ctx.socket(:PUSH)
+    push.connect(endpoint)
+    reader, writer = IO.pipe
+    poller = ZMQ::Poller.new
+    poller.register_readable(pull)
+    poller.register_readable(reader) # several descriptors: no single one to wait on
+    log = []
+    scheduler = SpecScheduler.new
+    Thread.new do
+      Fiber.set_scheduler(scheduler)
+      Fiber.schedule do
+        log << :poll_start
+        log << poller.poll(5)
+        log << poller.readables.map { |r| r.equal?(pull) ? :pull : :pipe }
+        log << pull.recv
+      end
+      Fiber.schedule do
+        log << :other_fiber
+        push.send("to the poller")
+        log << :sent
+      end
+    end.join(10)
+    expect(log).to eq([:poll_start, :other_fiber, :sent, 1, [:pull], "to the poller"])
+    expect(scheduler.io_waits).to be >= 1
+  ensure
+    reader&.close
+    writer&.close
+  end
+
+  it "a fiber in ZMQ::Loop lets the other fibers run; its timer still fires on time" do
+    ticks = []
+    scheduler = SpecScheduler.new
+    log = []
+    Thread.new do
+      Fiber.set_scheduler(scheduler)
+      Fiber.schedule do
+        ZMQ::Loop.run do
+          ZL.add_oneshot_timer(0.05) { ticks << :tick; ZL.stop }
+        end
+        log << :loop_done
+      end
+      Fiber.schedule { log << :other_fiber }
+    end.join(10)
+    expect(log).to eq(%i[other_fiber loop_done])
+    expect(ticks).to eq([:tick])
+  end
 end

@@ -131,7 +131,7 @@ module ZMQ
           next # a socket was destroyed meanwhile: the next turn reports it
         end
         timeout = deadline && [deadline - now, 0].max
-        ready = IO.select(reads, writes, nil, timeout)
+        ready = select_ready(reads, writes, timeout)
         woken = false
         if ready
           woken = wake && ready[0].include?(wake) && drain(wake)
@@ -140,6 +140,28 @@ module ZMQ
         socket_levels(entries, revents)
         return revents if woken || revents.any?(&:positive?) || (deadline && now >= deadline)
       end
+    end
+
+    # IO.select that lets the thread's other fibers run while it waits under a Fiber
+    # scheduler. Ruby 3.1's IO.select has no scheduler hook, so there the wait goes
+    # through one epoll descriptor over all the IOs (ZMQ.__poll_set) and the
+    # scheduler's io_wait; a scheduler with an io_select hook (Ruby 3.2+) is asked
+    # directly.
+    def select_ready(reads, writes, timeout)
+      scheduler = Fiber.scheduler
+      return IO.select(reads, writes, nil, timeout) if scheduler.nil? || Fiber.current.blocking?
+      return scheduler.io_select(reads, writes, nil, timeout) if scheduler.respond_to?(:io_select)
+
+      ready = IO.select(reads, writes, nil, 0)
+      return ready if ready || timeout&.zero?
+
+      set = IO.for_fd(ZMQ.__poll_set(reads.map(&:fileno), writes.map(&:fileno)), autoclose: true)
+      begin
+        set.wait_readable(timeout)
+      ensure
+        set.close
+      end
+      IO.select(reads, writes, nil, 0)
     end
 
     # Fills in the sockets' current events: a destroyed socket reports POLLERR.

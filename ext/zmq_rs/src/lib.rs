@@ -6,6 +6,7 @@
 
 mod context;
 mod errors;
+mod poll_set;
 mod security;
 mod socket;
 mod wait;
@@ -24,6 +25,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     zmq::init(ruby, zmq)?;
     context::init(ruby, zmq)?;
     socket::init(ruby, zmq)?;
+    poll_set::init(zmq)?;
     security::init(ruby)?;
     Ok(())
 }
