@@ -150,8 +150,10 @@ else
     end
 
     if ENV["ZMQRS_GC_STRESS"] == "full"
-      it "runs the frame/message, timer, handler, poller and loop spec files with GC.stress (rbczmq's STRESS_GC)" do
-        limit = Integer(ENV.fetch("ZMQRS_GC_STRESS_LIMIT", "1200"))
+      full_limit = Integer(ENV.fetch("ZMQRS_GC_STRESS_LIMIT", "1200"))
+      it "runs the frame/message, timer, handler, poller and loop spec files with GC.stress (rbczmq's STRESS_GC)",
+         timeout: full_limit + 60 do
+        limit = full_limit
         root = File.expand_path("..", __dir__)
         files = %w[frame_message_spec.rb timer_spec.rb handler_spec.rb poller_spec.rb loop_spec.rb]
                 .map { |name| File.join(root, "spec", name) }.select { |path| File.exist?(path) }

@@ -97,7 +97,9 @@ end
 RSpec.configure do |config|
   config.include ZmqHelpers
   config.around do |example|
-    Timeout.timeout(Integer(ENV.fetch("ZMQ_SPEC_TIMEOUT", "60"))) { example.run }
+    # An example may ask for longer with `timeout: seconds` in its metadata.
+    limit = example.metadata[:timeout] || Integer(ENV.fetch("ZMQ_SPEC_TIMEOUT", "60"))
+    Timeout.timeout(limit) { example.run }
   ensure
     live = ZMQ.context
     live.destroy if live
