@@ -493,7 +493,7 @@ RSpec.describe "polling" do
       waiter.join
     end
 
-    it "is interrupted by Thread#raise and Timeout" do
+    it "is interrupted by Thread#raise and Timeout", :no_gc_stress do
       pull, = pair_of(:PULL, :PUSH, :inproc)
       poller.register_readable(pull)
       waiter = Thread.new do
