@@ -1,33 +1,13 @@
 # frozen_string_literal: true
 
 require_relative "../../examples/run_demo"
+require_relative "../support/example_group_spec"
 
 # Runs every example group as real processes (examples/run_demo.rb picks free ports and
 # passes them through the environment, kills whatever is left in an ensure, and bounds
 # each group by a deadline) and checks what the programs printed.
 RSpec.describe "examples" do # rubocop:disable RSpec/DescribeClass
-  def self.group(name, timeout: 45, &block)
-    describe name do
-      before(:all) { @result = ExampleGroups.run(name, timeout: timeout) }
-
-      let(:result) { @result }
-
-      it "runs every process to a clean exit" do
-        expect(result.error).to be_nil, -> { "#{result.error}\n#{transcript(result)}" }
-        expect(result.statuses.values).to all(be_success)
-      end
-
-      class_exec(&block)
-    end
-  end
-
-  def transcript(result)
-    result.outputs.map { |label, out| "-- #{label}\n#{out}" }.join("\n")
-  end
-
-  def output(label)
-    result.outputs.fetch(label)
-  end
+  extend ExampleGroupSpec
 
   group "hello" do
     it "answers every request with World" do

@@ -3,33 +3,17 @@
 require "rbconfig"
 require "tmpdir"
 require_relative "../../examples/zguide/groups"
+require_relative "../support/example_group_spec"
 
 # The zguide in Ruby (issue 4): our own rbczmq-style versions of the zguide chapter 1-3
 # examples (examples/zguide/) run as real processes, one group at a time, through
 # examples/run_demo.rb's runner (fresh ports through the environment, a deadline per
 # group, everything still running killed in an ensure), and their output is checked.
 RSpec.describe "zguide examples" do # rubocop:disable RSpec/DescribeClass
+  extend ExampleGroupSpec
+
   def self.group(name, timeout: 45, &block)
-    describe name do
-      before(:all) { @result = ExampleGroups.run(ExampleGroups.zguide_group("zguide/#{name}"), timeout: timeout) }
-
-      let(:result) { @result }
-
-      it "runs every process to a clean exit" do
-        expect(result.error).to be_nil, -> { "#{result.error}\n#{transcript(result)}" }
-        expect(result.statuses.values).to all(be_success)
-      end
-
-      class_exec(&block)
-    end
-  end
-
-  def transcript(result)
-    result.outputs.map { |label, out| "-- #{label} (#{result.statuses[label] || 'killed'})\n#{out}" }.join("\n")
-  end
-
-  def output(label)
-    result.outputs.fetch(label)
+    super(name, timeout: timeout, plan: -> { ExampleGroups.zguide_group("zguide/#{name}") }, &block)
   end
 
   def sum_of(labels, pattern)
