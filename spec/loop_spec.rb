@@ -843,12 +843,7 @@ RSpec.describe ZMQ::Loop do
       _, status = Timeout.timeout(20) { Process.wait2(pid) }
       [reader.read, status]
     ensure
-      begin
-        Process.kill(:KILL, pid)
-        Process.wait(pid)
-      rescue Errno::ESRCH, Errno::ECHILD
-        nil
-      end
+      kill_child(pid)
     end
 
     it "ends every running loop at once with 0, and every later one; interrupted? stays true" do

@@ -245,12 +245,7 @@ RSpec.describe "threads, signals and blocking calls" do
       _, status = Timeout.timeout(5) { Process.wait2(pid) }
       [reader.read, status, monotonic - t]
     ensure
-      begin
-        Process.kill(:KILL, pid)
-        Process.wait(pid)
-      rescue Errno::ESRCH, Errno::ECHILD
-        nil
-      end
+      kill_child(pid)
     end
 
     # Runs `setup`, then `blocking` in a child; SIGINT must raise Interrupt in it at once.

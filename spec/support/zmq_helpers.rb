@@ -92,6 +92,14 @@ module ZmqHelpers
   def monotonic
     Process.clock_gettime(Process::CLOCK_MONOTONIC)
   end
+
+  # Kills and reaps a child process if it is still there.
+  def kill_child(pid)
+    Process.kill(:KILL, pid)
+    Process.wait(pid)
+  rescue Errno::ESRCH, Errno::ECHILD
+    nil
+  end
 end
 
 RSpec.configure do |config|
