@@ -132,12 +132,8 @@ impl Queue {
         let msg = match self.direct.get() {
             Some(lane) if self.parked.load(SeqCst) => match lane.offer(msg) {
                 Offer::Sent => return,
-                Offer::PartlySent => {
-                    if self.parked.swap(false, SeqCst) {
-                        self.reader.wake();
-                    }
-                    return;
-                }
+                // The reader must come and send the rest.
+                Offer::PartlySent => return self.wake_parked_reader(),
                 Offer::Declined(msg) => msg,
             },
             _ => msg,
@@ -145,6 +141,11 @@ impl Queue {
         self.items.push(msg);
         let pushed = self.writer.pushed.load(Relaxed);
         self.writer.pushed.store(pushed + 1, SeqCst);
+        self.wake_parked_reader();
+    }
+
+    /// Wakes the reader if it went to sleep on an empty queue (once per sleep).
+    fn wake_parked_reader(&self) {
         if self.parked.load(SeqCst) && self.parked.swap(false, SeqCst) {
             self.reader.wake();
         }
