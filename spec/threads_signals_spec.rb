@@ -11,6 +11,22 @@ RSpec.describe "threads, signals and blocking calls" do
     thread.status == "sleep"
   end
 
+  # Runs the block in a thread, waits until it blocks, and checks that Thread#raise
+  # ends the wait with the raised exception.
+  def expect_thread_raise_to_interrupt(&blocking_call)
+    thread = Thread.new do
+      blocking_call.call
+      :returned
+    rescue RuntimeError => e
+      e.message
+    end
+    wait_until { blocked?(thread) }
+    started = monotonic
+    thread.raise(RuntimeError, "stop waiting")
+    expect(thread.value).to eq("stop waiting")
+    expect(monotonic - started).to be < 1
+  end
+
   describe "a blocked recv" do
     it "does not hold the GVL: other threads keep running" do
       pull = ctx.socket(:PULL)
@@ -26,17 +42,7 @@ RSpec.describe "threads, signals and blocking calls" do
     it "is interrupted by Thread#raise" do
       pull = ctx.socket(:PULL)
       pull.bind("inproc://raise")
-      thread = Thread.new do
-        pull.recv
-        :returned
-      rescue RuntimeError => e
-        e.message
-      end
-      wait_until { blocked?(thread) }
-      t = monotonic
-      thread.raise(RuntimeError, "stop waiting")
-      expect(thread.value).to eq("stop waiting")
-      expect(monotonic - t).to be < 1
+      expect_thread_raise_to_interrupt { pull.recv }
       # The socket is still usable afterwards.
       push = ctx.socket(:PUSH)
       push.connect("inproc://raise")
@@ -65,14 +71,7 @@ RSpec.describe "threads, signals and blocking calls" do
     it "a blocked send is interrupted too, and sndtimeo is honoured" do
       push = ctx.socket(:PUSH)
       push.bind("inproc://send-block") # no peer: send waits
-      thread = Thread.new do
-        push.send("x")
-      rescue RuntimeError => e
-        e.message
-      end
-      wait_until { blocked?(thread) }
-      thread.raise(RuntimeError, "stop sending")
-      expect(thread.value).to eq("stop sending")
+      expect_thread_raise_to_interrupt { push.send("x") }
       push.sndtimeo = 150
       t = monotonic
       expect(push.send("y")).to be(false)
@@ -83,6 +82,49 @@ RSpec.describe "threads, signals and blocking calls" do
       pull = ctx.socket(:PULL)
       pull.bind("inproc://poll-int")
       expect { Timeout.timeout(0.2) { pull.poll(-1) } }.to raise_error(Timeout::Error)
+    end
+  end
+
+  # Receives in a fast conversation spin briefly, with the GVL released, before they
+  # sleep; nothing of the above may change once they do.
+  describe "a recv in a fast conversation" do
+    def echo_pair(transport)
+      echo, client = pair_of(:DEALER, :DEALER, transport)
+      server = Thread.new do
+        while (m = echo.recv)
+          break if m == "stop"
+
+          echo.send(m)
+        end
+      end
+      [client, server]
+    end
+
+    %i[tcp ipc inproc].each do |transport|
+      it "gets every reply, in order, over #{transport}" do
+        client, server = echo_pair(transport)
+        replies = Array.new(2000) do |i|
+          client.send("request #{i}")
+          client.recv
+        end
+        expect(replies).to eq(Array.new(2000) { |i| "request #{i}" })
+        client.send("stop")
+        expect(server.join(5)).to equal(server)
+      end
+    end
+
+    it "is still interrupted by Timeout.timeout and Thread#raise, and carries on afterwards" do
+      client, server = echo_pair(:tcp)
+      500.times { |i| client.send(i.to_s) && client.recv }
+      expect { Timeout.timeout(0.2) { client.recv } }.to raise_error(Timeout::Error)
+
+      500.times { |i| client.send(i.to_s) && client.recv }
+      expect_thread_raise_to_interrupt { client.recv }
+
+      client.send("after")
+      expect(recv_within(client)).to eq("after")
+      client.send("stop")
+      expect(server.join(5)).to equal(server)
     end
   end
 

@@ -62,6 +62,11 @@ impl Signal {
         unsafe { libc::read(self.fd.as_raw_fd(), (&mut buf as *mut u64).cast(), 8) };
     }
 
+    /// Raised and not cleared since: a cheap look, for spinning on.
+    pub fn is_raised(&self) -> bool {
+        self.armed.load(Ordering::SeqCst)
+    }
+
     pub fn fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }

@@ -272,15 +272,29 @@ impl Socket {
             if d.is_some_and(|d| Instant::now() >= d) {
                 return Ok(Err(zmq_engine::Error::again()));
             }
-            // Senders and receivers wait on separate fds, so neither clears the other's
-            // wake-up.
-            let io = if timeout == SocketOption::SndTimeo {
-                self.out_io(ruby)?
-            } else {
-                self.io(ruby)?
-            };
-            wait::readable(ruby, io, d)?;
+            if timeout == SocketOption::SndTimeo {
+                // Senders and receivers wait on separate fds, so neither clears the
+                // other's wake-up.
+                wait::readable(ruby, self.out_io(ruby)?, d)?;
+                continue;
+            }
+            let started = Instant::now();
+            if self.spin_for_input(d) {
+                continue;
+            }
+            wait::readable(ruby, self.io(ruby)?, d)?;
+            self.engine().note_input_wait(started.elapsed());
         }
+    }
+
+    /// The engine's adaptive spin before a receive sleeps (see `Socket::spin_for_input`
+    /// in the engine), with the GVL released. Not under a Fiber scheduler: there the
+    /// other fibers of this thread must run while this one waits.
+    fn spin_for_input(&self, deadline: Option<Instant>) -> bool {
+        let engine = self.engine();
+        engine.input_spin_enabled()
+            && !wait::under_fiber_scheduler()
+            && wait::without_gvl(|| engine.spin_for_input(deadline)).unwrap_or(false)
     }
 
     // ----- lifecycle -----------------------------------------------------------------

@@ -6,6 +6,7 @@
 //! so other fibers keep running. Nothing here blocks with the GVL held.
 
 use magnus::{kwargs, prelude::*, Error, Ruby, Value};
+use std::ffi::c_void;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
@@ -35,4 +36,49 @@ pub fn readable(ruby: &Ruby, io: Value, deadline: Option<Instant>) -> Result<boo
     };
     let ready: Value = io.funcall("wait_readable", (timeout,))?;
     Ok(ready.to_bool())
+}
+
+/// Whether the current fiber runs under a Fiber scheduler, which must get control
+/// whenever this fiber would wait.
+pub fn under_fiber_scheduler() -> bool {
+    // SAFETY: a plain query of the current thread's scheduler; called with the GVL held.
+    let scheduler = unsafe { rb_sys::rb_fiber_scheduler_current() };
+    !rb_sys::NIL_P(scheduler)
+}
+
+/// Runs `f` with the GVL released, so other Ruby threads run meanwhile. `f` must be
+/// short and must not touch Ruby. `None` if Ruby had an interrupt pending, in which
+/// case `f` did not run: the caller's next Ruby wait delivers the interrupt.
+pub fn without_gvl<F: FnOnce() -> R, R>(f: F) -> Option<R> {
+    struct Call<F, R> {
+        f: Option<F>,
+        result: Option<R>,
+    }
+    unsafe extern "C" fn trampoline<F: FnOnce() -> R, R>(data: *mut c_void) -> *mut c_void {
+        // SAFETY: `data` is the `Call` below, alive and not otherwise borrowed until
+        // `rb_thread_call_without_gvl2` returns; Ruby calls this at most once.
+        let call = unsafe { &mut *data.cast::<Call<F, R>>() };
+        if let Some(f) = call.f.take() {
+            // A panic must not unwind into Ruby's C frames.
+            call.result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
+        }
+        std::ptr::null_mut()
+    }
+    let mut call = Call {
+        f: Some(f),
+        result: None,
+    };
+    // SAFETY: the trampoline matches the data it is given and touches no Ruby state.
+    // The `2` variant neither runs interrupt handlers nor raises after `f` returns, so
+    // no Ruby exception can unwind through these Rust frames. No unblocking function is
+    // needed: `f` is short by contract.
+    unsafe {
+        rb_sys::rb_thread_call_without_gvl2(
+            Some(trampoline::<F, R>),
+            (&mut call as *mut Call<F, R>).cast(),
+            None,
+            std::ptr::null_mut(),
+        );
+    }
+    call.result
 }

@@ -7,6 +7,7 @@
 //! holding the lock, so other threads can use the socket meanwhile.
 
 pub mod pattern;
+mod spin;
 
 use crate::context::ContextInner;
 use crate::error::{Error, Result};
@@ -108,6 +109,8 @@ pub(crate) struct SocketInner {
     pub signal: Arc<Signal>,
     /// Raised when room to send may have appeared (and on any change of peers or state).
     pub out_signal: Arc<Signal>,
+    /// Whether a wait for input spins before it sleeps.
+    input_spin: spin::AdaptiveSpin,
     mailbox: SegQueue<Command>,
     has_mail: AtomicBool,
     core: Mutex<Core>,
@@ -292,6 +295,7 @@ impl Socket {
                 ctx,
                 signal,
                 out_signal,
+                input_spin: spin::AdaptiveSpin::default(),
                 mailbox: SegQueue::new(),
                 has_mail: AtomicBool::new(false),
                 core: Mutex::new(Core {
@@ -321,6 +325,26 @@ impl Socket {
     /// socket is dropped.
     pub fn fd(&self) -> RawFd {
         self.inner.signal.fd()
+    }
+
+    /// Whether a wait for input would spin first (see [`Socket::spin_for_input`]). A
+    /// caller that must give something up to spin (Ruby's GVL) asks this first.
+    pub fn input_spin_enabled(&self) -> bool {
+        self.inner.input_spin.enabled()
+    }
+
+    /// Before sleeping on [`Socket::fd`] after a receive found nothing: spins briefly
+    /// while recent waits were short, and says whether input may now be ready (try the
+    /// receive again) or the caller should sleep. Never blocks past `deadline`.
+    pub fn spin_for_input(&self, deadline: Option<Instant>) -> bool {
+        let signal = &self.inner.signal;
+        self.inner.input_spin.spin(deadline, || signal.is_raised())
+    }
+
+    /// Tells the spinning policy how long a wait for input took in all (spin included)
+    /// once it slept; short waits keep spinning on.
+    pub fn note_input_wait(&self, waited: std::time::Duration) {
+        self.inner.input_spin.record_wait(waited);
     }
 
     /// The fd that is readable while the socket may have room to send.
@@ -383,7 +407,17 @@ impl Socket {
                         }
                         .map(|t| Instant::now() + t)
                     });
-                    if !self.signal_for(dir).wait_until(d) {
+                    if let Direction::In = dir {
+                        let started = Instant::now();
+                        if self.spin_for_input(d) {
+                            continue;
+                        }
+                        let woken = self.signal_for(dir).wait_until(d);
+                        self.note_input_wait(started.elapsed());
+                        if !woken {
+                            return Err(Error::again());
+                        }
+                    } else if !self.signal_for(dir).wait_until(d) {
                         return Err(Error::again());
                     }
                 }

@@ -1,0 +1,95 @@
+//! Receives spin briefly before sleeping while a socket's waits are short (see
+//! `socket/spin.rs`). Spinning must never change what is received, nor outlast a
+//! deadline, and it must stop once the traffic goes quiet.
+
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+use zmq_engine::{Context, Msg, SocketOption, SocketType};
+
+fn several_cpus() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+}
+
+/// An echo peer on its own thread; round trips against it are short waits.
+fn with_echo(t: Transport, body: impl FnOnce(&zmq_engine::Socket)) {
+    let ctx = Context::new();
+    let echo = sock(&ctx, SocketType::Dealer);
+    let ep = echo.bind(&bind_ep(t)).unwrap();
+    let client = sock(&ctx, SocketType::Dealer);
+    client.connect(&ep).unwrap();
+    let echo_thread = std::thread::spawn(move || {
+        while let Ok(m) = echo.recv(false) {
+            if m.first() == &b"stop"[..] || echo.send(m, false).is_err() {
+                break;
+            }
+        }
+    });
+    body(&client);
+    send(&client, "stop");
+    echo_thread.join().unwrap();
+    ctx.terminate();
+}
+
+/// A fast conversation turns spinning on, every reply still arrives intact and in
+/// order, and a wait that then times out turns it off again, at its deadline.
+#[test]
+fn short_waits_turn_spinning_on_and_a_quiet_spell_turns_it_off() {
+    bounded(60, || {
+        for t in ALL {
+            with_echo(t, |client| {
+                assert!(!client.input_spin_enabled(), "{t:?}: off before any wait");
+                for i in 0..300u32 {
+                    client
+                        .send(Msg::new(i.to_be_bytes().to_vec()), false)
+                        .unwrap();
+                    let reply = client.recv(false).unwrap();
+                    assert_eq!(reply.first(), &i.to_be_bytes()[..], "{t:?}: reply {i}");
+                }
+                assert_eq!(
+                    client.input_spin_enabled(),
+                    several_cpus(),
+                    "{t:?}: round trips are short waits"
+                );
+
+                client.set_option(SocketOption::RcvTimeo, 300i64).unwrap();
+                let started = Instant::now();
+                let err = client.recv(false).unwrap_err();
+                let waited = started.elapsed();
+                assert!(err.is_again(), "{t:?}: {err}");
+                assert!(waited >= Duration::from_millis(300), "{t:?}: {waited:?}");
+                assert!(
+                    !client.input_spin_enabled(),
+                    "{t:?}: a long wait turns spinning off"
+                );
+                client
+                    .set_option(SocketOption::RcvTimeo, TIMEOUT_MS)
+                    .unwrap();
+            });
+        }
+    });
+}
+
+/// A zero deadline on a socket that spins: each receive gives up with EAGAIN, and a
+/// message sent afterwards is still received.
+#[test]
+fn a_spinning_receive_keeps_to_a_zero_deadline() {
+    bounded(60, || {
+        with_echo(Transport::Tcp, |client| {
+            for _ in 0..50 {
+                send(client, "ping");
+                assert_eq!(recv_str(client), "ping");
+            }
+            client.set_option(SocketOption::RcvTimeo, 0i64).unwrap();
+            for _ in 0..1000 {
+                assert!(client.recv(false).unwrap_err().is_again());
+            }
+            client
+                .set_option(SocketOption::RcvTimeo, TIMEOUT_MS)
+                .unwrap();
+            send(client, "after");
+            assert_eq!(recv_str(client), "after");
+        });
+    });
+}
