@@ -189,6 +189,12 @@ impl Msg {
         self.meta = meta;
     }
 
+    /// The first part and the others, without gathering them into one vector (a
+    /// single-part message allocates nothing here).
+    pub fn into_first_and_rest(self) -> (Bytes, Vec<Bytes>) {
+        (self.first, self.rest)
+    }
+
     pub fn into_parts(self) -> Vec<Bytes> {
         let mut v = Vec::with_capacity(1 + self.rest.len());
         v.push(self.first);

@@ -223,12 +223,15 @@ impl Core {
     }
 
     fn recv_part(&mut self) -> Result<(Bytes, bool)> {
-        if self.partial_in.is_empty() {
+        let part = if self.partial_in.is_empty() {
             let msg = self.pattern.recv()?;
             self.partial_meta = msg.metadata().cloned();
-            self.partial_in.extend(msg.into_parts());
-        }
-        let part = self.partial_in.pop_front().unwrap_or_default();
+            let (first, rest) = msg.into_first_and_rest();
+            self.partial_in.extend(rest);
+            first
+        } else {
+            self.partial_in.pop_front().unwrap_or_default()
+        };
         self.rcvmore = !self.partial_in.is_empty();
         Ok((part, self.rcvmore))
     }
