@@ -32,8 +32,9 @@ fn with_echo(t: Transport, body: impl FnOnce(&zmq_engine::Socket)) {
     ctx.terminate();
 }
 
-/// A fast conversation turns spinning on, every reply still arrives intact and in
-/// order, and a wait that then times out turns it off again, at its deadline.
+/// A fast conversation turns spinning on while an answer is awaited, every reply still
+/// arrives intact and in order, and a wait that then times out turns it off again, at
+/// its deadline.
 #[test]
 fn short_waits_turn_spinning_on_and_a_quiet_spell_turns_it_off() {
     bounded(60, || {
@@ -47,11 +48,14 @@ fn short_waits_turn_spinning_on_and_a_quiet_spell_turns_it_off() {
                     let reply = client.recv(false).unwrap();
                     assert_eq!(reply.first(), &i.to_be_bytes()[..], "{t:?}: reply {i}");
                 }
+                assert!(!client.input_spin_enabled(), "{t:?}: no question pending");
+                send(client, "question");
                 assert_eq!(
                     client.input_spin_enabled(),
                     several_cpus(),
                     "{t:?}: round trips are short waits"
                 );
+                assert_eq!(recv_str(client), "question");
 
                 client.set_option(SocketOption::RcvTimeo, 300i64).unwrap();
                 let started = Instant::now();
@@ -59,13 +63,15 @@ fn short_waits_turn_spinning_on_and_a_quiet_spell_turns_it_off() {
                 let waited = started.elapsed();
                 assert!(err.is_again(), "{t:?}: {err}");
                 assert!(waited >= Duration::from_millis(300), "{t:?}: {waited:?}");
+                client
+                    .set_option(SocketOption::RcvTimeo, TIMEOUT_MS)
+                    .unwrap();
+                send(client, "another");
                 assert!(
                     !client.input_spin_enabled(),
                     "{t:?}: a long wait turns spinning off"
                 );
-                client
-                    .set_option(SocketOption::RcvTimeo, TIMEOUT_MS)
-                    .unwrap();
+                assert_eq!(recv_str(client), "another");
             });
         }
     });
@@ -91,5 +97,30 @@ fn a_spinning_receive_keeps_to_a_zero_deadline() {
             send(client, "after");
             assert_eq!(recv_str(client), "after");
         });
+    });
+}
+
+/// A stream's receiver never spins, however short its waits: it sends nothing, so it
+/// never waits for an answer.
+#[test]
+fn a_stream_receiver_does_not_spin() {
+    bounded(60, || {
+        for t in ALL {
+            let ctx = Context::new();
+            let (pull, push, _) = pair_of(&ctx, t, SocketType::Pull, SocketType::Push);
+            let sender = std::thread::spawn(move || {
+                for i in 0..20_000u32 {
+                    push.send(Msg::new(i.to_be_bytes().to_vec()), false)
+                        .unwrap();
+                }
+                push
+            });
+            for i in 0..20_000u32 {
+                assert_eq!(pull.recv(false).unwrap().first(), &i.to_be_bytes()[..]);
+                assert!(!pull.input_spin_enabled(), "{t:?}: message {i}");
+            }
+            drop(sender.join().unwrap());
+            ctx.terminate();
+        }
     });
 }

@@ -424,6 +424,13 @@ impl Socket {
                         return Err(Error::again());
                     }
                 }
+                Ok(done) => {
+                    match dir {
+                        Direction::In => self.inner.input_spin.note_received(),
+                        Direction::Out => self.inner.input_spin.note_sent(),
+                    }
+                    return Ok(done);
+                }
                 other => return other,
             }
         }

@@ -7,8 +7,13 @@
 //! microseconds and pick the message up without ever sleeping.
 //!
 //! Spinning costs a CPU while it lasts, so it is adaptive, per socket:
-//! - it is switched on only after a wait that ended quickly (the traffic is
-//!   conversational), and off again as soon as a wait outlasts that bound;
+//! - it happens only while the socket waits for an answer: it sent something since it
+//!   last received. A stream's receiver (PULL, SUB) never spins: spinning would not make
+//!   it faster, only take away the batching that sleeping gives (while it sleeps, its
+//!   queue fills and is drained with one wake-up; a spinner takes each message alone,
+//!   and each then costs its sender a wake-up call);
+//! - it is switched on only after a wait that ended quickly, and off again as soon as a
+//!   wait outlasts that bound;
 //! - each spin is short and never outlasts the caller's deadline;
 //! - it never happens on a single CPU, where the thread we wait for cannot run while we
 //!   spin.
@@ -37,12 +42,29 @@ fn have_other_cpus() -> bool {
 pub struct AdaptiveSpin {
     /// Recent waits were short.
     enabled: AtomicBool,
+    /// The socket sent a message since it last received one: it waits for an answer.
+    awaits_answer: AtomicBool,
 }
 
 impl AdaptiveSpin {
     /// Whether the next wait should spin first.
     pub fn enabled(&self) -> bool {
-        self.enabled.load(Relaxed) && have_other_cpus()
+        self.enabled.load(Relaxed) && self.awaits_answer.load(Relaxed) && have_other_cpus()
+    }
+
+    /// The socket sent a message.
+    pub fn note_sent(&self) {
+        // Load first: a socket that only sends writes the flag once, not per message.
+        if !self.awaits_answer.load(Relaxed) {
+            self.awaits_answer.store(true, Relaxed);
+        }
+    }
+
+    /// The socket received a message (or part).
+    pub fn note_received(&self) {
+        if self.awaits_answer.load(Relaxed) {
+            self.awaits_answer.store(false, Relaxed);
+        }
     }
 
     /// Spins until `ready` says so (`true`), or until the spin time or `deadline` runs
@@ -95,10 +117,22 @@ mod tests {
         };
         assert!(!spin.spin(None, count), "disabled: no spin");
         assert_eq!(calls.load(Relaxed), 0);
+        spin.note_sent();
         spin.record_wait(Duration::from_micros(80));
         assert_eq!(spin.enabled(), have_other_cpus());
         spin.record_wait(Duration::from_millis(5));
         assert!(!spin.enabled(), "a long wait turns it off");
+    }
+
+    #[test]
+    fn only_a_socket_that_awaits_an_answer_spins() {
+        let spin = AdaptiveSpin::default();
+        spin.record_wait(Duration::ZERO);
+        assert!(!spin.enabled(), "nothing sent: a stream's receiver");
+        spin.note_sent();
+        assert_eq!(spin.enabled(), have_other_cpus());
+        spin.note_received();
+        assert!(!spin.enabled(), "the answer came");
     }
 
     #[test]
@@ -107,6 +141,7 @@ mod tests {
             return;
         }
         let spin = AdaptiveSpin::default();
+        spin.note_sent();
         spin.record_wait(Duration::ZERO);
         let polls = AtomicUsize::new(0);
         assert!(spin.spin(None, || polls.fetch_add(1, Relaxed) == 10));
