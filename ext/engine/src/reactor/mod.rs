@@ -86,8 +86,8 @@ impl ConnConfig {
 
 pub(crate) enum Listener {
     Tcp(mio::net::TcpListener),
-    /// The path is removed when the listener goes.
-    Unix(mio::net::UnixListener, PathBuf),
+    /// The file is removed when the listener goes (if it is still ours).
+    Unix(mio::net::UnixListener, crate::transport::ipc::SocketFile),
 }
 
 impl Listener {
@@ -509,9 +509,9 @@ impl IoLoop {
                 Listener::Tcp(t) => {
                     let _ = self.poll.registry().deregister(t);
                 }
-                Listener::Unix(u, path) => {
+                Listener::Unix(u, file) => {
                     let _ = self.poll.registry().deregister(u);
-                    let _ = std::fs::remove_file(path);
+                    file.remove_if_ours();
                 }
             }
             let owned: Vec<usize> = self

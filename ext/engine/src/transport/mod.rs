@@ -70,9 +70,9 @@ fn open_listener(
             Ok((endpoint::tcp_text(&local), listener))
         }
         Endpoint::Ipc(path) => {
-            let (path, std_listener) = ipc::bind(path)?;
-            let text = format!("ipc://{}", path.display());
-            let listener = Listener::Unix(mio::net::UnixListener::from_std(std_listener), path);
+            let (file, std_listener) = ipc::bind(path)?;
+            let text = format!("ipc://{}", file.path.display());
+            let listener = Listener::Unix(mio::net::UnixListener::from_std(std_listener), file);
             Ok((text, listener))
         }
         Endpoint::Inproc(_) => Err(Error::inval("inproc has no listener")),
