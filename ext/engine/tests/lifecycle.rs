@@ -452,6 +452,39 @@ fn stale_ipc_file_does_not_block_bind() {
     });
 }
 
+/// Closing (or unbinding) an ipc endpoint removes its file at once, so the path can be
+/// bound again straight away, and the old listener's later teardown on the I/O thread
+/// leaves the new socket's file alone.
+#[test]
+fn ipc_path_rebound_right_after_close_or_unbind() {
+    bounded(30, || {
+        let path = ipc_path("rebind");
+        let ep = format!("ipc://{}", path.display());
+        let ctx = Context::new();
+        for round in 0..20 {
+            let old = sock(&ctx, SocketType::Pull);
+            old.bind(&ep).unwrap();
+            if round % 2 == 0 {
+                old.close();
+            } else {
+                old.unbind(&ep).unwrap();
+            }
+            assert!(!path.exists(), "round {round}: the file outlived its endpoint");
+            let new = sock(&ctx, SocketType::Pull);
+            new.bind(&ep).unwrap();
+            // Old and new listeners' teardown races happen meanwhile; the file stays.
+            let push = sock(&ctx, SocketType::Push);
+            push.connect(&ep).unwrap();
+            send(&push, "to the new one");
+            assert_eq!(recv_str(&new), "to the new one", "round {round}");
+            assert!(path.exists(), "round {round}: the new socket's file was removed");
+            new.close();
+            push.close();
+        }
+        ctx.terminate();
+    });
+}
+
 // ---------------------------------------------------------------------------------
 // maxmsgsize
 

@@ -86,15 +86,15 @@ impl ConnConfig {
 
 pub(crate) enum Listener {
     Tcp(mio::net::TcpListener),
-    /// The file is removed when the listener goes (if it is still ours).
-    Unix(mio::net::UnixListener, crate::transport::ipc::SocketFile),
+    /// Its socket file belongs to the endpoint (see `transport::ipc::SocketFile`).
+    Unix(mio::net::UnixListener),
 }
 
 impl Listener {
     pub fn fd(&self) -> std::os::fd::RawFd {
         match self {
             Listener::Tcp(t) => t.as_raw_fd(),
-            Listener::Unix(u, _) => u.as_raw_fd(),
+            Listener::Unix(u) => u.as_raw_fd(),
         }
     }
 }
@@ -418,7 +418,7 @@ impl IoLoop {
                                 .registry()
                                 .register(l, Token(id), Interest::READABLE)
                         }
-                        Listener::Unix(l, _) => {
+                        Listener::Unix(l) => {
                             self.poll
                                 .registry()
                                 .register(l, Token(id), Interest::READABLE)
@@ -509,9 +509,8 @@ impl IoLoop {
                 Listener::Tcp(t) => {
                     let _ = self.poll.registry().deregister(t);
                 }
-                Listener::Unix(u, file) => {
+                Listener::Unix(u) => {
                     let _ = self.poll.registry().deregister(u);
-                    file.remove_if_ours();
                 }
             }
             let owned: Vec<usize> = self
@@ -596,7 +595,7 @@ impl IoLoop {
             }
             let accepted = match &entry.listener {
                 Listener::Tcp(l) => l.accept().map(|(s, _)| Stream::Tcp(s)),
-                Listener::Unix(l, _) => l.accept().map(|(s, _)| Stream::Unix(s)),
+                Listener::Unix(l) => l.accept().map(|(s, _)| Stream::Unix(s)),
             };
             match accepted {
                 Ok(stream) => {

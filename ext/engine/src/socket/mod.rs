@@ -59,7 +59,11 @@ pub(crate) enum EndpointLink {
         name: String,
         pipes: Vec<PipeId>,
     },
-    Listener(usize),
+    /// `file`: an ipc listener's socket file, removed when this endpoint goes.
+    Listener {
+        id: usize,
+        file: Option<transport::ipc::SocketFile>,
+    },
     /// `pipe` is the pipe made at connect time, if any.
     Dialer {
         id: usize,
@@ -693,6 +697,14 @@ impl Drop for SocketInner {
             for p in core.pipes.values() {
                 p.tx.close();
                 p.rx.abandon();
+            }
+            for e in &core.endpoints {
+                if let EndpointLink::Listener {
+                    file: Some(file), ..
+                } = &e.link
+                {
+                    file.remove();
+                }
             }
         }
     }

@@ -32,7 +32,7 @@ pub(crate) fn bind(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<S
         Endpoint::Tcp { .. } | Endpoint::Ipc(_) => {
             let reactor = me.ctx.reactor()?;
             let buffers = tcp::BufferSizes::from_options(core.options.sndbuf, core.options.rcvbuf);
-            let (resolved, listener) = match open_listener(ep, core.options.ipv6, buffers) {
+            let (resolved, listener, file) = match open_listener(ep, core.options.ipv6, buffers) {
                 Ok(opened) => opened,
                 Err(e) => {
                     me.emit(EVENT_BIND_FAILED, e.errno() as u32, text);
@@ -42,7 +42,7 @@ pub(crate) fn bind(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<S
             me.emit(EVENT_LISTENING, listener.fd() as u32, &resolved);
             let cfg = ConnConfig::new(me.kind, &core.options);
             let id = reactor.add_listener(&resolved, listener, Arc::downgrade(me), cfg);
-            (resolved, EndpointLink::Listener(id))
+            (resolved, EndpointLink::Listener { id, file })
         }
     };
     core.last_endpoint = resolved.clone();
@@ -55,25 +55,26 @@ pub(crate) fn bind(me: &Arc<SocketInner>, ep: &Endpoint, text: &str) -> Result<S
     Ok(resolved)
 }
 
-/// Binds a tcp or ipc listener; returns it with its endpoint, wildcards resolved.
+/// Binds a tcp or ipc listener; returns it with its endpoint, wildcards resolved, and
+/// for ipc the socket file to remove when the endpoint goes.
 fn open_listener(
     ep: &Endpoint,
     ipv6: bool,
     buffers: tcp::BufferSizes,
-) -> Result<(String, Listener)> {
+) -> Result<(String, Listener, Option<ipc::SocketFile>)> {
     match ep {
         Endpoint::Tcp { host, port } => {
             let addr = Endpoint::bind_addr(host, *port, ipv6)?;
             let std_listener = tcp::listen(addr, buffers)?;
             let local = std_listener.local_addr()?;
             let listener = Listener::Tcp(mio::net::TcpListener::from_std(std_listener));
-            Ok((endpoint::tcp_text(&local), listener))
+            Ok((endpoint::tcp_text(&local), listener, None))
         }
         Endpoint::Ipc(path) => {
             let (file, std_listener) = ipc::bind(path)?;
             let text = format!("ipc://{}", file.path.display());
-            let listener = Listener::Unix(mio::net::UnixListener::from_std(std_listener), file);
-            Ok((text, listener))
+            let listener = Listener::Unix(mio::net::UnixListener::from_std(std_listener));
+            Ok((text, listener, Some(file)))
         }
         Endpoint::Inproc(_) => Err(Error::inval("inproc has no listener")),
     }
@@ -181,7 +182,10 @@ fn undo(me: &Arc<SocketInner>, core: &mut Core, link: EndpointLink, linger: Opti
                 }
             }
         }
-        EndpointLink::Listener(id) => {
+        EndpointLink::Listener { id, file } => {
+            if let Some(file) = file {
+                file.remove();
+            }
             if let Ok(r) = me.ctx.reactor() {
                 r.remove(id, linger);
             }
@@ -209,7 +213,15 @@ pub(crate) fn close_all(me: &Arc<SocketInner>, core: &mut Core, linger_ms: i32) 
                     me.ctx.inproc.drop_pending(&pipes);
                 }
             }
-            EndpointLink::Listener(id) | EndpointLink::Dialer { id, .. } => {
+            EndpointLink::Listener { id, file } => {
+                if let Some(file) = file {
+                    file.remove();
+                }
+                if let Ok(r) = me.ctx.reactor_if_started() {
+                    r.remove(id, linger);
+                }
+            }
+            EndpointLink::Dialer { id, .. } => {
                 if let Ok(r) = me.ctx.reactor_if_started() {
                     r.remove(id, linger);
                 }
