@@ -196,14 +196,7 @@ RSpec.describe ZMQ::Loop do
 
     it "Thread#raise and Thread#kill end a waiting loop at once" do
       lp = ZMQ::Loop.new
-      runner = Thread.new do
-        lp.start
-      rescue RuntimeError => e
-        e.message
-      end
-      until_blocked(runner)
-      runner.raise(RuntimeError, "wake up")
-      expect(Timeout.timeout(5) { runner.value }).to eq("wake up")
+      expect_thread_raise_to_interrupt { lp.start }
       expect(lp.running?).to be(false)
 
       runner = Thread.new { lp.start }

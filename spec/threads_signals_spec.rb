@@ -11,22 +11,6 @@ RSpec.describe "threads, signals and blocking calls" do
     thread.status == "sleep"
   end
 
-  # Runs the block in a thread, waits until it blocks, and checks that Thread#raise
-  # ends the wait with the raised exception.
-  def expect_thread_raise_to_interrupt(&blocking_call)
-    thread = Thread.new do
-      blocking_call.call
-      :returned
-    rescue RuntimeError => e
-      e.message
-    end
-    wait_until { blocked?(thread) }
-    started = monotonic
-    thread.raise(RuntimeError, "stop waiting")
-    expect(thread.value).to eq("stop waiting")
-    expect(monotonic - started).to be < 1
-  end
-
   describe "a blocked recv" do
     it "does not hold the GVL: other threads keep running" do
       pull = ctx.socket(:PULL)
@@ -103,11 +87,7 @@ RSpec.describe "threads, signals and blocking calls" do
     %i[tcp ipc inproc].each do |transport|
       it "gets every reply, in order, over #{transport}" do
         client, server = echo_pair(transport)
-        replies = Array.new(2000) do |i|
-          client.send("request #{i}")
-          client.recv
-        end
-        expect(replies).to eq(Array.new(2000) { |i| "request #{i}" })
+        expect_echoed_in_order(client) { client.recv }
         client.send("stop")
         expect(server.join(5)).to equal(server)
       end

@@ -101,7 +101,9 @@ module ZMQ
   # sockets' readiness fds, the plain IOs and an optional wake-up IO. A socket's fd is
   # cleared ("armed") and its events checked again before the wait, so input or room
   # that arrives in between always wakes it; and after any wake-up the socket's events
-  # are asked again, so a spurious wake-up only costs another turn.
+  # are asked again, so a spurious wake-up only costs another turn. Before it sleeps,
+  # the wait may spin for a few tens of microseconds (GVL released) while one of the
+  # sockets awaits an answer that came quickly before (ZMQ.__spin_for_input).
   module PollWait
     ALL = ZMQ::POLLIN | ZMQ::POLLOUT
 
@@ -131,7 +133,12 @@ module ZMQ
           next # a socket was destroyed meanwhile: the next turn reports it
         end
         timeout = deadline && [deadline - now, 0].max
+        spinners = input_sockets(entries)
+        started = now
+        next if ZMQ.__spin_for_input(spinners, timeout)
+
         ready = select_ready(reads, writes, timeout)
+        ZMQ.__note_input_wait(spinners, now - started)
         woken = false
         if ready
           woken = wake && ready[0].include?(wake) && drain(wake)
@@ -162,6 +169,14 @@ module ZMQ
         set.close
       end
       IO.select(reads, writes, nil, 0)
+    end
+
+    # The live sockets polled for input: while one of them awaits an answer that came
+    # quickly before, the wait spins briefly before it sleeps, as a blocking recv does.
+    def input_sockets(entries)
+      entries.filter_map do |pollable, socket, events|
+        pollable if socket && events.anybits?(ZMQ::POLLIN) && !pollable.__destroyed?
+      end
     end
 
     # Fills in the sockets' current events: a destroyed socket reports POLLERR.

@@ -89,6 +89,32 @@ module ZmqHelpers
     nil while sock.poll(50) && sock.recv_nonblock
   end
 
+  # Runs the block in a thread, waits until the thread sleeps in it, and checks that
+  # Thread#raise ends the wait at once, with the raised exception.
+  def expect_thread_raise_to_interrupt(&blocking_call)
+    thread = Thread.new do
+      blocking_call.call
+      :returned
+    rescue RuntimeError => e
+      e.message
+    end
+    wait_until { thread.status == "sleep" || !thread.alive? }
+    started = monotonic
+    thread.raise(RuntimeError, "stop waiting")
+    expect(Timeout.timeout(5) { thread.value }).to eq("stop waiting")
+    expect(monotonic - started).to be < 1
+  end
+
+  # Sends `count` numbered requests through `client`, taking each answer with the
+  # block, and checks that every one came back intact and in order.
+  def expect_echoed_in_order(client, count = 2000)
+    replies = Array.new(count) do |i|
+      client.send("request #{i}")
+      yield
+    end
+    expect(replies).to eq(Array.new(count) { |i| "request #{i}" })
+  end
+
   def monotonic
     Process.clock_gettime(Process::CLOCK_MONOTONIC)
   end

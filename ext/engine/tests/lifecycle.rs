@@ -469,7 +469,10 @@ fn ipc_path_rebound_right_after_close_or_unbind() {
             } else {
                 old.unbind(&ep).unwrap();
             }
-            assert!(!path.exists(), "round {round}: the file outlived its endpoint");
+            assert!(
+                !path.exists(),
+                "round {round}: the file outlived its endpoint"
+            );
             let new = sock(&ctx, SocketType::Pull);
             new.bind(&ep).unwrap();
             // Old and new listeners' teardown races happen meanwhile; the file stays.
@@ -477,7 +480,10 @@ fn ipc_path_rebound_right_after_close_or_unbind() {
             push.connect(&ep).unwrap();
             send(&push, "to the new one");
             assert_eq!(recv_str(&new), "to the new one", "round {round}");
-            assert!(path.exists(), "round {round}: the new socket's file was removed");
+            assert!(
+                path.exists(),
+                "round {round}: the new socket's file was removed"
+            );
             new.close();
             push.close();
         }

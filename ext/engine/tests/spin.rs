@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use std::time::{Duration, Instant};
-use zmq_engine::{Context, Msg, SocketOption, SocketType};
+use zmq_engine::{Context, Msg, Socket, SocketOption, SocketType};
 
 fn several_cpus() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
@@ -122,5 +122,36 @@ fn a_stream_receiver_does_not_spin() {
             drop(sender.join().unwrap());
             ctx.terminate();
         }
+    });
+}
+
+/// A poll's spin covers all its sockets: none of them would spin, so it does not; one
+/// of them awaits an answer after short waits, so it spins, and it ends as soon as any
+/// of them has input.
+#[test]
+fn a_poll_spins_while_one_of_its_sockets_would() {
+    bounded(60, || {
+        with_echo(Transport::Tcp, |client| {
+            let ctx = Context::new();
+            let quiet = sock(&ctx, SocketType::Pull);
+            quiet.bind(&bind_ep(Transport::Inproc)).unwrap();
+            let far = Some(Instant::now() + PATIENCE);
+            assert!(!Socket::spin_for_any_input(&[client, &quiet], far));
+
+            for _ in 0..100 {
+                send(client, "ping");
+                assert_eq!(recv_str(client), "ping");
+            }
+            send(client, "question");
+            assert_eq!(client.input_spin_enabled(), several_cpus());
+            assert!(poll_readable(client.fd(), PATIENCE), "the answer arrives");
+            assert_eq!(
+                Socket::spin_for_any_input(&[&quiet, client], far),
+                several_cpus(),
+                "input on one of them ends the spin"
+            );
+            assert_eq!(recv_str(client), "question");
+            ctx.terminate();
+        });
     });
 }

@@ -348,6 +348,15 @@ impl Socket {
         self.inner.input_spin.spin(deadline, || signal.is_raised())
     }
 
+    /// [`Socket::spin_for_input`] for a poll over several sockets: spins while any of
+    /// them would spin, until one of them may have input.
+    pub fn spin_for_any_input(sockets: &[&Socket], deadline: Option<Instant>) -> bool {
+        sockets.iter().any(|s| s.input_spin_enabled())
+            && spin::spin_until(deadline, || {
+                sockets.iter().any(|s| s.inner.signal.is_raised())
+            })
+    }
+
     /// Tells the spinning policy how long a wait for input took in all (spin included)
     /// once it slept; short waits keep spinning on.
     pub fn note_input_wait(&self, waited: std::time::Duration) {

@@ -71,26 +71,7 @@ impl AdaptiveSpin {
     /// out (`false`: go to sleep). Does nothing while disabled. Whether spinning stays on
     /// after a spin that ran out is for [`AdaptiveSpin::record_wait`] to say.
     pub fn spin(&self, deadline: Option<Instant>, ready: impl Fn() -> bool) -> bool {
-        if !self.enabled() {
-            return false;
-        }
-        let mut end = Instant::now() + SPIN_FOR;
-        if let Some(d) = deadline {
-            end = end.min(d);
-        }
-        loop {
-            // Several checks per clock read: the flag is a load, the clock a vDSO call.
-            for _ in 0..16 {
-                if ready() {
-                    return true;
-                }
-                std::hint::spin_loop();
-            }
-            if Instant::now() >= end {
-                return false;
-            }
-            std::thread::yield_now();
-        }
+        self.enabled() && spin_until(deadline, ready)
     }
 
     /// A wait slept until woken (or timed out) after `waited` in all, spin included.
@@ -99,6 +80,29 @@ impl AdaptiveSpin {
         if self.enabled.load(Relaxed) != short {
             self.enabled.store(short, Relaxed);
         }
+    }
+}
+
+/// Spins until `ready` says so (`true`) or the spin time or `deadline` runs out
+/// (`false`), yielding the CPU between rounds of checks so that a thread we wait for on
+/// this CPU can run.
+pub fn spin_until(deadline: Option<Instant>, ready: impl Fn() -> bool) -> bool {
+    let mut end = Instant::now() + SPIN_FOR;
+    if let Some(d) = deadline {
+        end = end.min(d);
+    }
+    loop {
+        // Several checks per clock read: the flag is a load, the clock a vDSO call.
+        for _ in 0..16 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::yield_now();
     }
 }
 

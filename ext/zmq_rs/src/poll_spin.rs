@@ -1,0 +1,59 @@
+//! `ZMQ.__spin_for_input(sockets, timeout)` and `ZMQ.__note_input_wait(sockets, seconds)`:
+//! the engine's adaptive spin before sleeping (see `Socket::spin_for_input` there), for
+//! `Poller#poll` and `ZMQ::Loop`, which wait for several sockets at once. Without it a
+//! poll-driven server would pay a sleep and a cross-CPU wake-up for every request that
+//! a `recv`-driven one picks up while spinning.
+
+use crate::socket::Socket;
+use crate::wait;
+use magnus::{function, typed_data::Obj, Error, RArray, RModule, Ruby, TryConvert, Value};
+use std::time::{Duration, Instant};
+
+/// The engine sockets behind the live ZMQ::Socket objects in `sockets`.
+fn engines(ruby: &Ruby, sockets: RArray) -> Result<Vec<zmq_engine::Socket>, Error> {
+    let mut out = Vec::with_capacity(sockets.len());
+    for value in sockets.into_iter() {
+        let socket = Obj::<Socket>::try_convert(value)?;
+        if Socket::alive(ruby, &socket).is_ok() {
+            out.push(socket.engine().clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Spins (GVL released) while one of `sockets` would spin before a receive, until one
+/// of them may have input (true) or the spin or `timeout` (seconds, nil: none) runs out
+/// (false: go to sleep). Never under a Fiber scheduler.
+fn spin_for_input(ruby: &Ruby, sockets: RArray, timeout: Value) -> Result<bool, Error> {
+    if wait::under_fiber_scheduler() {
+        return Ok(false);
+    }
+    let deadline = match Option::<f64>::try_convert(timeout)? {
+        None => None,
+        Some(s) if s.is_finite() && s >= 0.0 => Some(Instant::now() + Duration::from_secs_f64(s)),
+        Some(_) => None,
+    };
+    let engines = engines(ruby, sockets)?;
+    if !engines.iter().any(zmq_engine::Socket::input_spin_enabled) {
+        return Ok(false);
+    }
+    let refs: Vec<&zmq_engine::Socket> = engines.iter().collect();
+    Ok(
+        wait::without_gvl(|| zmq_engine::Socket::spin_for_any_input(&refs, deadline))
+            .unwrap_or(false),
+    )
+}
+
+/// A poll over `sockets` slept for `seconds` in all (spin included).
+fn note_input_wait(ruby: &Ruby, sockets: RArray, seconds: f64) -> Result<(), Error> {
+    let waited = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX);
+    for engine in engines(ruby, sockets)? {
+        engine.note_input_wait(waited);
+    }
+    Ok(())
+}
+
+pub fn init(zmq: RModule) -> Result<(), Error> {
+    zmq.define_module_function("__spin_for_input", function!(spin_for_input, 2))?;
+    zmq.define_module_function("__note_input_wait", function!(note_input_wait, 2))
+}
