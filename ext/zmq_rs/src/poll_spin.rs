@@ -34,6 +34,7 @@ fn spin_for_input(ruby: &Ruby, sockets: RArray, timeout: Value) -> Result<bool, 
         Some(_) => None,
     };
     let engines = engines(ruby, sockets)?;
+    // Asked here too, so that a poll that will not spin keeps the GVL.
     if !engines.iter().any(zmq_engine::Socket::input_spin_enabled) {
         return Ok(false);
     }

@@ -40,8 +40,8 @@ fn have_other_cpus() -> bool {
 /// One socket's spinning policy for waits on input.
 #[derive(Debug, Default)]
 pub struct AdaptiveSpin {
-    /// Recent waits were short.
-    enabled: AtomicBool,
+    /// The last wait that slept was short.
+    waits_short: AtomicBool,
     /// The socket sent a message since it last received one: it waits for an answer.
     awaits_answer: AtomicBool,
 }
@@ -49,7 +49,7 @@ pub struct AdaptiveSpin {
 impl AdaptiveSpin {
     /// Whether the next wait should spin first.
     pub fn enabled(&self) -> bool {
-        self.enabled.load(Relaxed) && self.awaits_answer.load(Relaxed) && have_other_cpus()
+        self.waits_short.load(Relaxed) && self.awaits_answer.load(Relaxed) && have_other_cpus()
     }
 
     /// The socket sent a message.
@@ -77,8 +77,8 @@ impl AdaptiveSpin {
     /// A wait slept until woken (or timed out) after `waited` in all, spin included.
     pub fn record_wait(&self, waited: Duration) {
         let short = waited <= SHORT_WAIT;
-        if self.enabled.load(Relaxed) != short {
-            self.enabled.store(short, Relaxed);
+        if self.waits_short.load(Relaxed) != short {
+            self.waits_short.store(short, Relaxed);
         }
     }
 }
