@@ -481,7 +481,7 @@ RSpec.describe "polling" do
       end
 
       %i[tcp inproc].each do |transport|
-        it "serves every request, in order, over #{transport}" do
+        it "serves every request, in order, over #{transport}", :no_gc_stress do
           client, thread = poll_driven_echo(transport)
           poller.register_readable(client)
           expect_echoed_in_order(client) do
