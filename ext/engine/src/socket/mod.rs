@@ -341,8 +341,9 @@ impl Socket {
     }
 
     /// Before sleeping on [`Socket::fd`] after a receive found nothing: spins briefly
-    /// while recent waits were short, and says whether input may now be ready (try the
-    /// receive again) or the caller should sleep. Never blocks past `deadline`.
+    /// if the socket awaits an answer and its recent waits were short (see `spin.rs`),
+    /// and says whether input may now be ready (try the receive again) or the caller
+    /// should sleep. Never blocks past `deadline`.
     pub fn spin_for_input(&self, deadline: Option<Instant>) -> bool {
         let signal = &self.inner.signal;
         self.inner.input_spin.spin(deadline, || signal.is_raised())
