@@ -21,28 +21,28 @@ fn engines(ruby: &Ruby, sockets: RArray) -> Result<Vec<zmq_engine::Socket>, Erro
     Ok(out)
 }
 
-/// Spins (GVL released) while one of `sockets` would spin before a receive, until one
-/// of them may have input (true) or the spin or `timeout` (seconds, nil: none) runs out
-/// (false: go to sleep). Never under a Fiber scheduler.
+/// Spins (GVL released) while one of `engines` would spin before a receive, until one
+/// of them may have input (true) or the spin or `deadline` runs out (false: go to
+/// sleep). Never under a Fiber scheduler: there the thread's other fibers must run
+/// while this one waits. For `recv` (one socket) and the pollers (several).
+pub fn spin_for_any_input(engines: &[&zmq_engine::Socket], deadline: Option<Instant>) -> bool {
+    // Asked first, so that a wait that will not spin keeps the GVL.
+    engines.iter().any(|e| e.input_spin_enabled())
+        && !wait::under_fiber_scheduler()
+        && wait::without_gvl(|| zmq_engine::Socket::spin_for_any_input(engines, deadline))
+            .unwrap_or(false)
+}
+
+/// `ZMQ.__spin_for_input(sockets, timeout)`: [`spin_for_any_input`] over the live
+/// sockets of a poll; `timeout` in seconds, nil for none.
 fn spin_for_input(ruby: &Ruby, sockets: RArray, timeout: Value) -> Result<bool, Error> {
-    if wait::under_fiber_scheduler() {
-        return Ok(false);
-    }
     let deadline = match Option::<f64>::try_convert(timeout)? {
-        None => None,
         Some(s) if s.is_finite() && s >= 0.0 => Some(Instant::now() + Duration::from_secs_f64(s)),
-        Some(_) => None,
+        _ => None,
     };
     let engines = engines(ruby, sockets)?;
-    // Asked here too, so that a poll that will not spin keeps the GVL.
-    if !engines.iter().any(zmq_engine::Socket::input_spin_enabled) {
-        return Ok(false);
-    }
     let refs: Vec<&zmq_engine::Socket> = engines.iter().collect();
-    Ok(
-        wait::without_gvl(|| zmq_engine::Socket::spin_for_any_input(&refs, deadline))
-            .unwrap_or(false),
-    )
+    Ok(spin_for_any_input(&refs, deadline))
 }
 
 /// A poll over `sockets` slept for `seconds` in all (spin included).

@@ -279,22 +279,12 @@ impl Socket {
                 continue;
             }
             let started = Instant::now();
-            if self.spin_for_input(d) {
+            if crate::poll_spin::spin_for_any_input(&[self.engine()], d) {
                 continue;
             }
             wait::readable(ruby, self.io(ruby)?, d)?;
             self.engine().note_input_wait(started.elapsed());
         }
-    }
-
-    /// The engine's adaptive spin before a receive sleeps (see `Socket::spin_for_input`
-    /// in the engine), with the GVL released. Not under a Fiber scheduler: there the
-    /// other fibers of this thread must run while this one waits.
-    fn spin_for_input(&self, deadline: Option<Instant>) -> bool {
-        let engine = self.engine();
-        engine.input_spin_enabled()
-            && !wait::under_fiber_scheduler()
-            && wait::without_gvl(|| engine.spin_for_input(deadline)).unwrap_or(false)
     }
 
     // ----- lifecycle -----------------------------------------------------------------
