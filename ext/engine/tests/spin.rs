@@ -8,8 +8,10 @@ use common::*;
 use std::time::{Duration, Instant};
 use zmq_engine::{Context, Msg, Socket, SocketOption, SocketType};
 
-fn several_cpus() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+/// Spinning happens at all here: more than one CPU, and not turned off.
+fn spinning_expected() -> bool {
+    std::env::var_os("ZMQ_RS_SPIN").is_none_or(|v| v != "0")
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
 /// An echo peer on its own thread; round trips against it are short waits.
@@ -36,7 +38,7 @@ fn with_echo(t: Transport, body: impl FnOnce(&zmq_engine::Socket)) {
 /// short depends on the machine's load, so this tries for a while. Leaves the last
 /// question's answer unread; false if spinning never came on.
 fn converse_until_spinning(client: &zmq_engine::Socket) -> bool {
-    if !several_cpus() {
+    if !spinning_expected() {
         send(client, "question");
         return false;
     }
@@ -69,7 +71,7 @@ fn short_waits_turn_spinning_on_and_a_quiet_spell_turns_it_off() {
                 assert!(!client.input_spin_enabled(), "{t:?}: no question pending");
                 assert_eq!(
                     converse_until_spinning(client),
-                    several_cpus(),
+                    spinning_expected(),
                     "{t:?}: round trips are short waits"
                 );
                 assert_eq!(recv_str(client), "question");
@@ -155,11 +157,11 @@ fn a_poll_spins_while_one_of_its_sockets_would() {
             let far = Some(Instant::now() + PATIENCE);
             assert!(!Socket::spin_for_any_input(&[client, &quiet], far));
 
-            assert_eq!(converse_until_spinning(client), several_cpus());
+            assert_eq!(converse_until_spinning(client), spinning_expected());
             assert!(poll_readable(client.fd(), PATIENCE), "the answer arrives");
             assert_eq!(
                 Socket::spin_for_any_input(&[&quiet, client], far),
-                several_cpus(),
+                spinning_expected(),
                 "input on one of them ends the spin"
             );
             assert_eq!(recv_str(client), "question");

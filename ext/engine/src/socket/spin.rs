@@ -19,7 +19,9 @@
 //!   spin.
 //!
 //! So a socket that waits long (an idle server, a slow stream) never spins, and one in a
-//! fast conversation sleeps at most once before spinning again.
+//! fast conversation sleeps at most once before spinning again. `ZMQ_RS_SPIN=0` in the
+//! environment turns spinning off for the whole process, for a machine where CPU time
+//! is worth more than latency.
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::OnceLock;
@@ -31,10 +33,14 @@ const SPIN_FOR: Duration = Duration::from_micros(50);
 /// A wait that ended within this (spin included) marks the traffic as conversational.
 const SHORT_WAIT: Duration = Duration::from_micros(200);
 
-/// Whether spinning can ever help here: only with another CPU to run the other side.
-fn have_other_cpus() -> bool {
-    static MULTI: OnceLock<bool> = OnceLock::new();
-    *MULTI.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+/// Whether spinning may happen in this process: not turned off, and with another CPU
+/// to run the other side (read once).
+fn spinning_allowed() -> bool {
+    static ALLOWED: OnceLock<bool> = OnceLock::new();
+    *ALLOWED.get_or_init(|| {
+        std::env::var_os("ZMQ_RS_SPIN").is_none_or(|v| v != "0")
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+    })
 }
 
 /// One socket's spinning policy for waits on input.
@@ -49,7 +55,7 @@ pub struct AdaptiveSpin {
 impl AdaptiveSpin {
     /// Whether the next wait should spin first.
     pub fn enabled(&self) -> bool {
-        self.waits_short.load(Relaxed) && self.awaits_answer.load(Relaxed) && have_other_cpus()
+        self.waits_short.load(Relaxed) && self.awaits_answer.load(Relaxed) && spinning_allowed()
     }
 
     /// The socket sent a message.
@@ -123,7 +129,7 @@ mod tests {
         assert_eq!(calls.load(Relaxed), 0);
         spin.note_sent();
         spin.record_wait(Duration::from_micros(80));
-        assert_eq!(spin.enabled(), have_other_cpus());
+        assert_eq!(spin.enabled(), spinning_allowed());
         spin.record_wait(Duration::from_millis(5));
         assert!(!spin.enabled(), "a long wait turns it off");
     }
@@ -134,14 +140,14 @@ mod tests {
         spin.record_wait(Duration::ZERO);
         assert!(!spin.enabled(), "nothing sent: a stream's receiver");
         spin.note_sent();
-        assert_eq!(spin.enabled(), have_other_cpus());
+        assert_eq!(spin.enabled(), spinning_allowed());
         spin.note_received();
         assert!(!spin.enabled(), "the answer came");
     }
 
     #[test]
     fn a_spin_ends_when_ready_or_at_the_deadline() {
-        if !have_other_cpus() {
+        if !spinning_allowed() {
             return;
         }
         let spin = AdaptiveSpin::default();
