@@ -14,26 +14,6 @@ fn spinning_expected() -> bool {
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
-/// An echo peer on its own thread; round trips against it are short waits.
-fn with_echo(t: Transport, body: impl FnOnce(&zmq_engine::Socket)) {
-    let ctx = Context::new();
-    let echo = sock(&ctx, SocketType::Dealer);
-    let ep = echo.bind(&bind_ep(t)).unwrap();
-    let client = sock(&ctx, SocketType::Dealer);
-    client.connect(&ep).unwrap();
-    let echo_thread = std::thread::spawn(move || {
-        while let Ok(m) = echo.recv(false) {
-            if m.first() == &b"stop"[..] || echo.send(m, false).is_err() {
-                break;
-            }
-        }
-    });
-    body(&client);
-    send(&client, "stop");
-    echo_thread.join().unwrap();
-    ctx.terminate();
-}
-
 /// Round trips until, with a question out, the client would spin: whether a wait was
 /// short depends on the machine's load, so this tries for a while. Leaves the last
 /// question's answer unread; false if spinning never came on.

@@ -296,3 +296,24 @@ pub fn assert_took(elapsed: Duration, min: Duration, max: Duration, what: &str) 
     );
     assert!(elapsed < max, "{what}: took {elapsed:?}, over {max:?}");
 }
+
+/// Runs `body` with a DEALER connected to an echo DEALER on its own thread (which ends
+/// on "stop"); round trips against it are short waits.
+pub fn with_echo(t: Transport, body: impl FnOnce(&zmq_engine::Socket)) {
+    let ctx = Context::new();
+    let echo = sock(&ctx, SocketType::Dealer);
+    let ep = echo.bind(&bind_ep(t)).unwrap();
+    let client = sock(&ctx, SocketType::Dealer);
+    client.connect(&ep).unwrap();
+    let echo_thread = std::thread::spawn(move || {
+        while let Ok(m) = echo.recv(false) {
+            if m.first() == &b"stop"[..] || echo.send(m, false).is_err() {
+                break;
+            }
+        }
+    });
+    body(&client);
+    send(&client, "stop");
+    echo_thread.join().unwrap();
+    ctx.terminate();
+}
