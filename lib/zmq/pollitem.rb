@@ -171,12 +171,11 @@ module ZMQ
       IO.select(reads, writes, nil, 0)
     end
 
-    # The live sockets polled for input: while one of them awaits an answer that came
-    # quickly before, the wait spins briefly before it sleeps, as a blocking recv does.
+    # The sockets polled for input: while one of them awaits an answer that came
+    # quickly before, the wait spins briefly before it sleeps, as a blocking recv does
+    # (ZMQ.__spin_for_input passes over destroyed ones itself).
     def input_sockets(entries)
-      entries.filter_map do |pollable, socket, events|
-        pollable if socket && events.anybits?(ZMQ::POLLIN) && !pollable.__destroyed?
-      end
+      entries.filter_map { |pollable, socket, events| pollable if socket && events.anybits?(ZMQ::POLLIN) }
     end
 
     # Fills in the sockets' current events: a destroyed socket reports POLLERR.
