@@ -18,8 +18,15 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-/// Read buffer growth step.
+/// Read buffer growth step of a connection whose reads come back short.
 const READ_CHUNK: usize = 64 * 1024;
+/// The largest growth step, reached while reads keep filling the space they are given:
+/// a busy stream of larger messages then costs a quarter of the read(2) calls (and of
+/// the window updates the kernel sends for them), and only busy connections hold
+/// buffers this large. Small messages keep the smaller step: one read of them would
+/// carry so many that the socket's queue overshoots its mark by far, and reading would
+/// stop and start again on every batch.
+const READ_CHUNK_MAX: usize = 4 * READ_CHUNK;
 /// Encode at most this much before writing, so one busy pipe cannot hog memory.
 const WRITE_BATCH: usize = 256 * 1024;
 /// Read buffer growth step while large frames arrive.
@@ -77,6 +84,10 @@ pub(crate) struct Conn {
     raw: bool,
     /// A raw connection still has to announce itself to its socket.
     raw_pending_attach: bool,
+    /// The current read buffer growth step, between `READ_CHUNK` and `READ_CHUNK_MAX`.
+    read_step: usize,
+    /// Messages delivered from the current read.
+    read_msgs: usize,
     /// The pipe to the context's ZAP handler while a request is out.
     zap: Option<ZapLink>,
     /// Lets the socket's thread write to this connection while it is idle (see
@@ -146,6 +157,8 @@ impl Conn {
             linger_deadline: None,
             raw,
             raw_pending_attach: raw,
+            read_step: READ_CHUNK,
+            read_msgs: 0,
             zap: None,
             lane: None,
         }
@@ -377,10 +390,10 @@ impl Conn {
             // unfinished one at the end of a buffer is moved to a new buffer once per many
             // frames rather than once per frame. Small traffic keeps small buffers.
             let needed = self.session.input_needed().saturating_sub(start);
-            let want = if needed > READ_CHUNK {
-                LARGE_READ
+            let want = if needed > self.read_step {
+                LARGE_READ.max(self.read_step)
             } else {
-                READ_CHUNK
+                self.read_step
             };
             match self.stream.read_into(&mut self.inbuf, want) {
                 Ok((0, _)) => return false,
@@ -390,9 +403,11 @@ impl Conn {
                         self.readable = false;
                     }
                     self.last_input = Instant::now();
+                    self.read_msgs = 0;
                     if !self.decode(on_connected) {
                         return false;
                     }
+                    self.adapt_read_step(n, drained);
                     if self.read_paused {
                         break;
                     }
@@ -407,6 +422,11 @@ impl Conn {
             crate::pipe::Wake::wake(&*self.wake);
         }
         true
+    }
+
+    fn adapt_read_step(&mut self, n: usize, drained: bool) {
+        let hwm = self.pipe.as_ref().map_or(0, |p| p.tx.hwm());
+        self.read_step = next_read_step(self.read_step, n, drained, self.read_msgs, hwm);
     }
 
     /// Feeds the read buffer to the session and acts on its events.
@@ -559,6 +579,7 @@ impl Conn {
     }
 
     fn deliver(&mut self, msg: Msg) {
+        self.read_msgs += 1;
         if let Some(lane) = &self.lane {
             lane.arm();
         }
@@ -593,6 +614,21 @@ impl Conn {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+/// The read step after a read of `n` bytes that carried `msgs` messages into a queue
+/// whose mark is `hwm` (0: none). It doubles while reads fill at least half a step, the
+/// kernel still had more, and a read's messages fill at most a quarter of the queue; it
+/// halves once reads come back with less than an eighth of a step.
+fn next_read_step(step: usize, n: usize, drained: bool, msgs: usize, hwm: usize) -> usize {
+    let few_messages = hwm == 0 || msgs * 4 <= hwm;
+    if !drained && n >= step / 2 && few_messages {
+        (step * 2).min(READ_CHUNK_MAX)
+    } else if drained && n < step / 8 {
+        (step / 2).max(READ_CHUNK)
+    } else {
+        step
     }
 }
 
@@ -697,5 +733,54 @@ impl Drop for ZapLink {
         if let Some(h) = self.handler.upgrade() {
             h.post(Command::Detach(self.pipe.id));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_step_grows_on_full_reads_of_few_messages_up_to_its_cap() {
+        let mut step = READ_CHUNK;
+        // 1 KiB messages, rcvhwm 1000: a full step carries 64, then 128, then 256.
+        for _ in 0..4 {
+            step = next_read_step(step, step, false, step / 1024, 1000);
+        }
+        assert_eq!(step, READ_CHUNK_MAX);
+    }
+
+    #[test]
+    fn read_step_stays_while_a_read_carries_many_messages() {
+        // 128 B messages: a 64 KiB read carries 512, more than a quarter of the queue.
+        assert_eq!(
+            next_read_step(READ_CHUNK, READ_CHUNK, false, 512, 1000),
+            READ_CHUNK
+        );
+        // Without a mark, nothing holds it back.
+        assert_eq!(
+            next_read_step(READ_CHUNK, READ_CHUNK, false, 512, 0),
+            2 * READ_CHUNK
+        );
+    }
+
+    #[test]
+    fn read_step_holds_on_short_or_middling_reads_and_shrinks_on_small_ones() {
+        // The kernel had no more: no reason to grow.
+        assert_eq!(
+            next_read_step(READ_CHUNK, READ_CHUNK / 2, true, 1, 1000),
+            READ_CHUNK
+        );
+        // A read that used under half of a step's room.
+        assert_eq!(
+            next_read_step(READ_CHUNK_MAX, READ_CHUNK, false, 1, 1000),
+            READ_CHUNK_MAX
+        );
+        // Small drained reads walk it back down, never below the base step.
+        let mut step = READ_CHUNK_MAX;
+        for _ in 0..4 {
+            step = next_read_step(step, 100, true, 1, 1000);
+        }
+        assert_eq!(step, READ_CHUNK);
     }
 }
