@@ -5,8 +5,9 @@
 #
 #   ruby -Ilib bench/run.rb           full run (about 1-2 minutes)
 #   BENCH_QUICK=1 ruby bench/run.rb   smoke run (a few seconds)
-#   BENCH_RUNS=3                      repetitions per measurement (best one is kept;
-#                                     latency gets at least 5 outside BENCH_QUICK)
+#   BENCH_RUNS=3                      repetitions per measurement, the two libraries
+#                                     taking turns (best one is kept; latency gets at
+#                                     least 5 outside BENCH_QUICK)
 #   BENCH_MSGS, BENCH_ROUNDTRIPS      message / round-trip counts (500000 / 20000)
 #
 # Both libraries define ::ZMQ, so they are never loaded in the same process: this
@@ -260,9 +261,13 @@ module Bench
     end
   end
 
-  def self.best(runs, better)
-    results = Array.new(runs) { yield }
-    [results.public_send(better), results]
+  # Runs each library's measurement `runs` times, the libraries taking turns, so that a
+  # slow spell of this shared machine falls on both rather than on one library's tries.
+  # Returns each library's results in run order.
+  def self.alternating(runs)
+    results = LIBS.to_h { |lib| [lib, []] }
+    runs.times { LIBS.each { |lib| results[lib] << yield(lib) } }
+    results
   end
 
   def self.median(xs)
@@ -288,18 +293,12 @@ module Bench
     puts
 
     rows = sizes.map do |size|
-      per_lib = LIBS.to_h do |lib|
-        rate, all = best(runs, :max) { measure(lib, "pull", "push", tp_count, size) }
-        warn "  PUSH/PULL #{size} B #{lib}: #{all.map { |r| fmt_num(r) }.join(' / ')} msgs/s"
-        [lib, rate]
-      end
-      [size, per_lib]
+      all = alternating(runs) { |lib| measure(lib, "pull", "push", tp_count, size) }
+      all.each { |lib, rates| warn "  PUSH/PULL #{size} B #{lib}: #{rates.map { |r| fmt_num(r) }.join(' / ')} msgs/s" }
+      [size, all.transform_values(&:max)]
     end
-    lat = LIBS.to_h do |lib|
-      _, all = best(lat_runs, :min) { measure(lib, "rep", "req", lat_count, lat_size) }
-      warn "  REQ/REP #{lat_size} B #{lib}: #{all.map { |r| format('%.1f', r) }.join(' / ')} µs"
-      [lib, all]
-    end
+    lat = alternating(lat_runs) { |lib| measure(lib, "rep", "req", lat_count, lat_size) }
+    lat.each { |lib, all| warn "  REQ/REP #{lat_size} B #{lib}: #{all.map { |r| format('%.1f', r) }.join(' / ')} µs" }
 
     puts
     puts "PUSH/PULL throughput, #{fmt_num(tp_count)} messages (receiver, first to last message)"
