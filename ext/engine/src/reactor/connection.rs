@@ -33,6 +33,14 @@ const WRITE_BATCH: usize = 256 * 1024;
 const LARGE_READ: usize = 4 * READ_CHUNK;
 /// Read at most this much per turn, so one busy peer cannot starve the others.
 const READ_BUDGET: usize = 1024 * 1024;
+/// A frame whose unread rest is longer than `LARGE_READ`, and whose whole length is at
+/// most this, is read into a buffer of exactly its size (`Conn::make_room_for_frame`).
+/// Longer ones grow their buffer as their bytes arrive, so that an announced length
+/// alone never reserves much memory.
+const EXACT_FRAME_MAX: usize = 16 * 1024 * 1024;
+/// The read after such a frame: just enough for the next header and a little more, so
+/// that little of the next frame has to be copied if it is as large.
+const AFTER_EXACT_READ: usize = 8 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Origin {
@@ -88,6 +96,8 @@ pub(crate) struct Conn {
     read_step: usize,
     /// Messages delivered from the current read.
     read_msgs: usize,
+    /// The last read went into a buffer of exactly one frame's size.
+    read_exact: bool,
     /// The pipe to the context's ZAP handler while a request is out.
     zap: Option<ZapLink>,
     /// Lets the socket's thread write to this connection while it is idle (see
@@ -159,6 +169,7 @@ impl Conn {
             raw_pending_attach: raw,
             read_step: READ_CHUNK,
             read_msgs: 0,
+            read_exact: false,
             zap: None,
             lane: None,
         }
@@ -385,16 +396,23 @@ impl Conn {
         }
         let mut budget = READ_BUDGET;
         while self.readable && budget > 0 {
-            let start = self.inbuf.len();
-            // A large frame is on its way: make room for many such frames at once, so the
-            // unfinished one at the end of a buffer is moved to a new buffer once per many
-            // frames rather than once per frame. Small traffic keeps small buffers.
-            let needed = self.session.input_needed().saturating_sub(start);
-            let want = if needed > self.read_step {
+            let frame_len = self.session.input_needed();
+            let needed = frame_len.saturating_sub(self.inbuf.len());
+            let exact = needed > LARGE_READ && frame_len <= EXACT_FRAME_MAX;
+            let want = if exact {
+                self.make_room_for_frame(needed);
+                needed
+            } else if std::mem::take(&mut self.read_exact) {
+                AFTER_EXACT_READ
+            } else if needed > self.read_step {
+                // A large frame is on its way: make room for many such frames at once, so
+                // the unfinished one at the end of a buffer is moved to a new buffer once
+                // per many frames rather than once per frame.
                 LARGE_READ.max(self.read_step)
             } else {
                 self.read_step
             };
+            self.read_exact = exact;
             match self.stream.read_into(&mut self.inbuf, want) {
                 Ok((0, _)) => return false,
                 Ok((n, drained)) => {
@@ -422,6 +440,19 @@ impl Conn {
             crate::pipe::Wake::wake(&*self.wake);
         }
         true
+    }
+
+    /// Gives the read buffer room for exactly the `needed` bytes that complete the frame
+    /// in it, so that the frame's body is read in place and the read stops at its end:
+    /// no growth by doubling, which would copy a large body several times over. Only
+    /// the part read before is copied (at most `AFTER_EXACT_READ` once a stream of large
+    /// frames is under way), as libzmq's decoder does.
+    fn make_room_for_frame(&mut self, needed: usize) {
+        if self.inbuf.capacity() - self.inbuf.len() < needed {
+            let mut exact = BytesMut::with_capacity(self.inbuf.len() + needed);
+            exact.extend_from_slice(&self.inbuf);
+            self.inbuf = exact;
+        }
     }
 
     fn adapt_read_step(&mut self, n: usize, drained: bool) {
