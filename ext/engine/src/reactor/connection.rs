@@ -408,7 +408,7 @@ impl Conn {
                 // A large frame is on its way: make room for many such frames at once, so
                 // the unfinished one at the end of a buffer is moved to a new buffer once
                 // per many frames rather than once per frame.
-                LARGE_READ.max(self.read_step)
+                LARGE_READ
             } else {
                 self.read_step
             };
