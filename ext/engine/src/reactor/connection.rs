@@ -402,7 +402,7 @@ impl Conn {
             let want = if exact {
                 self.make_room_for_frame(needed);
                 needed
-            } else if std::mem::take(&mut self.read_exact) {
+            } else if self.read_exact {
                 AFTER_EXACT_READ
             } else if needed > self.read_step {
                 // A large frame is on its way: make room for many such frames at once, so
