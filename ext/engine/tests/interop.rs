@@ -3,9 +3,11 @@
 //! side binding in turn. Each scenario becomes four tests: `<scenario>::{tcp,ipc}_{ours_binds,
 //! theirs_bind}`.
 
+mod common;
 #[path = "common/libzmq.rs"]
 mod peers;
 
+use common::payload;
 use peers::{
     link, msg, recv_ours, recv_ours_touching, recv_theirs, recv_theirs_touching, strs,
     try_recv_ours, try_recv_theirs, Binder, Peers, Transport,
@@ -734,10 +736,6 @@ fn pair_ours_pair_theirs(t: Transport, b: Binder) {
 // Sizes: frame-length boundaries (short/long frames) and 1 MiB messages
 
 const SIZES: [usize; 9] = [0, 1, 254, 255, 256, 65_535, 65_536, 1 << 20, (1 << 20) + 3];
-
-fn payload(size: usize, seed: usize) -> Vec<u8> {
-    (0..size).map(|i| ((i * 7 + seed) % 251) as u8).collect()
-}
 
 fn sizes_push_ours_pull_theirs(t: Transport, b: Binder) {
     let p = Peers::new();

@@ -8,14 +8,6 @@ mod common;
 use common::*;
 use zmq_engine::{Context, Msg, SocketType};
 
-/// A payload whose bytes depend on its size and a seed, so a shifted, truncated or
-/// swapped body cannot match.
-fn payload(len: usize, seed: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i * 31 + seed * 7) % 251) as u8)
-        .collect()
-}
-
 /// Sizes around each read path's edges: small frames between large ones, 64 KiB-class
 /// frames, frames just over 256 KiB, back-to-back large ones, and one past 16 MiB.
 const SIZES: [usize; 12] = [

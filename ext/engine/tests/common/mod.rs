@@ -1,7 +1,7 @@
 //! Helpers shared by the engine-semantics tests (patterns.rs, lifecycle.rs, hostile.rs):
 //! endpoints for every transport, sockets with time-outs so that no failure can hang,
-//! receiving with deadlines, and a watchdog. (The interop tests keep their own helpers
-//! in `libzmq.rs`.)
+//! receiving with deadlines, a watchdog, and test payloads. (The interop tests keep
+//! their peer helpers in `libzmq.rs` and take only `payload` from here.)
 //!
 //! Every wait here is bounded. Nothing sleeps in place of an event that can be awaited:
 //! receives wait on the socket's readiness fd, and slow joiners are handled by retrying
@@ -100,6 +100,12 @@ pub fn sock(ctx: &Context, kind: SocketType) -> Socket {
     s.set_option(SocketOption::SndTimeo, TIMEOUT_MS).unwrap();
     s.set_option(SocketOption::Linger, 0i64).unwrap();
     s
+}
+
+/// A payload whose bytes depend on its size and a seed, so a shifted, truncated or
+/// swapped body cannot pass for the expected one.
+pub fn payload(size: usize, seed: usize) -> Vec<u8> {
+    (0..size).map(|i| ((i * 7 + seed) % 251) as u8).collect()
 }
 
 /// Binds a socket of `bind_kind` and connects one of `connect_kind` to it.
