@@ -41,7 +41,13 @@ pub fn define(ruby: &Ruby, zmq: RModule) -> Result<(), Error> {
 }
 
 pub fn set_errno(errno: i32) {
-    LAST_ERRNO.with(|e| e.set((ruby_thread_id(), errno)));
+    LAST_ERRNO.with(|e| {
+        // Clearing an errno that is already 0 changes nothing any thread can see, and
+        // it is what every successful call does: skip asking Ruby for the thread.
+        if errno != 0 || e.get().1 != 0 {
+            e.set((ruby_thread_id(), errno));
+        }
+    });
 }
 
 /// The calling Ruby Thread's last zmq errno (`ZMQ.errno`), 0 when none.
