@@ -181,12 +181,17 @@ impl Socket {
 
     /// ZMQ::Error unless the socket is alive.
     pub(crate) fn alive(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
-        if rb_self.shared.is_destroyed() || (rb_self.detached && rb_self.engine().is_closed()) {
+        rb_self.check_alive(ruby, rb_self.as_value())
+    }
+
+    /// [`Socket::alive`] for a socket reached through its Ruby object `value`.
+    fn check_alive(&self, ruby: &Ruby, value: Value) -> Result<(), Error> {
+        if self.shared.is_destroyed() || (self.detached && self.engine().is_closed()) {
             return Err(zmq_error(
                 ruby,
                 format!(
                     "ZMQ::Socket instance {:#018x} has been destroyed by the ZMQ framework",
-                    rb_self.as_value().as_raw()
+                    value.as_raw()
                 ),
             ));
         }
@@ -199,9 +204,9 @@ impl Socket {
 
     /// Checks for the send and receive families: alive, then bound or connected (else
     /// "can only `verb` on a bound or connected socket!").
-    fn can_use(ruby: &Ruby, rb_self: &Obj<Socket>, verb: &str) -> Result<(), Error> {
-        Self::alive(ruby, rb_self)?;
-        if !rb_self.bound_or_connected() {
+    fn can_use(&self, ruby: &Ruby, value: Value, verb: &str) -> Result<(), Error> {
+        self.check_alive(ruby, value)?;
+        if !self.bound_or_connected() {
             return Err(zmq_error(
                 ruby,
                 format!("can only {verb} on a bound or connected socket!"),
@@ -210,12 +215,38 @@ impl Socket {
         Ok(())
     }
 
-    fn can_send(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
-        Self::can_use(ruby, rb_self, "send")
+    fn can_send(&self, ruby: &Ruby, value: Value) -> Result<(), Error> {
+        self.can_use(ruby, value, "send")
     }
 
-    fn can_recv(ruby: &Ruby, rb_self: &Obj<Socket>) -> Result<(), Error> {
-        Self::can_use(ruby, rb_self, "receive")
+    fn can_recv(&self, ruby: &Ruby, value: Value) -> Result<(), Error> {
+        self.can_use(ruby, value, "receive")
+    }
+
+    /// The Socket inside `value`, the receiver of a send or receive call.
+    ///
+    /// Those calls take their receiver as a plain `Value` and come here instead of
+    /// taking an `Obj<Socket>`, because magnus checks an `Obj` argument's type with
+    /// `rb_check_typeddata` under `rb_protect` (it raises on a mismatch): about 20 ns on
+    /// every call, a tenth of a small `recv`. `rb_typeddata_is_kind_of` asks the same
+    /// question without raising.
+    fn receiver<'v>(ruby: &Ruby, value: &'v Value) -> Result<&'v Socket, Error> {
+        let data_type: *const rb_sys::rb_data_type_t =
+            (<Socket as TypedData>::data_type() as *const magnus::DataType).cast();
+        let raw = value.as_raw();
+        // SAFETY: `DataType` is `repr(transparent)` over `rb_data_type_t`, so the cast
+        // above points at the type Ruby tagged our objects with; the call only reads
+        // the object's header and never raises.
+        if unsafe { rb_sys::rb_typeddata_is_kind_of(raw, data_type) } == 0 {
+            return Err(Error::new(
+                ruby.exception_type_error(),
+                "no implicit conversion into ZMQ::Socket",
+            ));
+        }
+        // SAFETY: an object of Socket's data type wraps a Socket, which lives as long as
+        // the object; the object is this method call's receiver, alive (and referenced
+        // from the stack) for as long as the borrow of `value` lasts.
+        Ok(unsafe { &*rb_sys::RTYPEDDATA_GET_DATA(raw).cast::<Socket>() })
     }
 
     fn endpoints_ary(&self, ruby: &Ruby) -> RArray {
@@ -470,7 +501,7 @@ impl Socket {
     /// Sends one part (held until the last part when `more`); true, false on EAGAIN.
     fn send_bytes(
         ruby: &Ruby,
-        rb_self: &Obj<Socket>,
+        rb_self: &Socket,
         data: Bytes,
         more: bool,
         dontwait: bool,
@@ -514,36 +545,39 @@ impl Socket {
         Ok(zmq_engine::msg::copy_bytes(unsafe { s.as_slice() }))
     }
 
-    fn send(ruby: &Ruby, rb_self: Obj<Socket>, data: Value) -> Result<bool, Error> {
-        Self::can_send(ruby, &rb_self)?;
+    fn send(ruby: &Ruby, rb_self: Value, data: Value) -> Result<bool, Error> {
+        let this = Self::receiver(ruby, &rb_self)?;
+        this.can_send(ruby, rb_self)?;
         let data = Self::string_arg(data)?;
-        Self::send_bytes(ruby, &rb_self, data, false, false)
+        Self::send_bytes(ruby, this, data, false, false)
     }
 
-    fn sendm(ruby: &Ruby, rb_self: Obj<Socket>, data: Value) -> Result<bool, Error> {
-        Self::can_send(ruby, &rb_self)?;
+    fn sendm(ruby: &Ruby, rb_self: Value, data: Value) -> Result<bool, Error> {
+        let this = Self::receiver(ruby, &rb_self)?;
+        this.can_send(ruby, rb_self)?;
         let data = Self::string_arg(data)?;
-        Self::send_bytes(ruby, &rb_self, data, true, false)
+        Self::send_bytes(ruby, this, data, true, false)
     }
 
     /// `__send_part(data, more, dontwait)`: for `send_frame`/`send_message`.
     fn send_part(
         ruby: &Ruby,
-        rb_self: Obj<Socket>,
+        rb_self: Value,
         data: Value,
         more: bool,
         dontwait: bool,
     ) -> Result<bool, Error> {
-        Self::can_send(ruby, &rb_self)?;
+        let this = Self::receiver(ruby, &rb_self)?;
+        this.can_send(ruby, rb_self)?;
         let data = Self::string_arg(data)?;
-        Self::send_bytes(ruby, &rb_self, data, more, dontwait)
+        Self::send_bytes(ruby, this, data, more, dontwait)
     }
 
     /// Receives one part, whether more follow, and its connection's metadata; `None`
     /// on any engine error (rbczmq's recv returns nil).
     fn recv_bytes(
         ruby: &Ruby,
-        rb_self: &Obj<Socket>,
+        rb_self: &Socket,
         dontwait: bool,
     ) -> Result<Option<ReceivedPart>, Error> {
         set_errno(0);
@@ -571,14 +605,41 @@ impl Socket {
         }
     }
 
-    fn recv(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<Option<RString>, Error> {
-        Self::can_recv(ruby, &rb_self)?;
-        Ok(Self::recv_bytes(ruby, &rb_self, false)?.map(|(s, _, _)| s))
+    /// One part as a String, or `None` on any engine error: `recv` and `recv_nonblock`,
+    /// the calls every receive loop makes, so they skip the metadata `recv_bytes` carries.
+    fn recv_data(ruby: &Ruby, rb_self: Value, dontwait: bool) -> Result<Option<RString>, Error> {
+        let this = Self::receiver(ruby, &rb_self)?;
+        this.can_recv(ruby, rb_self)?;
+        set_errno(0);
+        let engine = this.engine();
+        let r = match engine.recv_part(true) {
+            Err(e) if e.is_again() && !dontwait => {
+                this.blocking(ruby, SocketOption::RcvTimeo, || engine.recv_part(true))?
+            }
+            r => r,
+        };
+        match r {
+            Ok((part, more)) => {
+                this.log(format_args!(
+                    "received {} bytes{}",
+                    part.len(),
+                    if more { " (more)" } else { "" }
+                ));
+                Ok(Some(ruby.str_from_slice(&part)))
+            }
+            Err(e) => {
+                set_errno(e.errno());
+                Ok(None)
+            }
+        }
     }
 
-    fn recv_nonblock(ruby: &Ruby, rb_self: Obj<Socket>) -> Result<Option<RString>, Error> {
-        Self::can_recv(ruby, &rb_self)?;
-        Ok(Self::recv_bytes(ruby, &rb_self, true)?.map(|(s, _, _)| s))
+    fn recv(ruby: &Ruby, rb_self: Value) -> Result<Option<RString>, Error> {
+        Self::recv_data(ruby, rb_self, false)
+    }
+
+    fn recv_nonblock(ruby: &Ruby, rb_self: Value) -> Result<Option<RString>, Error> {
+        Self::recv_data(ruby, rb_self, true)
     }
 
     /// `__recv_part(dontwait)`: `[data, more, properties]` or nil, for `recv_frame` and
@@ -586,11 +647,12 @@ impl Socket {
     /// (name => value), or nil when the connection has none (plain NULL).
     fn recv_part(
         ruby: &Ruby,
-        rb_self: Obj<Socket>,
+        rb_self: Value,
         dontwait: bool,
     ) -> Result<Option<(RString, bool, Option<RHash>)>, Error> {
-        Self::can_recv(ruby, &rb_self)?;
-        let Some((data, more, meta)) = Self::recv_bytes(ruby, &rb_self, dontwait)? else {
+        let this = Self::receiver(ruby, &rb_self)?;
+        this.can_recv(ruby, rb_self)?;
+        let Some((data, more, meta)) = Self::recv_bytes(ruby, this, dontwait)? else {
             return Ok(None);
         };
         let properties = match meta {
