@@ -501,21 +501,21 @@ impl Socket {
     /// Sends one part (held until the last part when `more`); true, false on EAGAIN.
     fn send_bytes(
         ruby: &Ruby,
-        rb_self: &Socket,
+        this: &Socket,
         data: Bytes,
         more: bool,
         dontwait: bool,
     ) -> Result<bool, Error> {
         set_errno(0);
         let len = data.len();
-        let engine = rb_self.engine();
+        let engine = this.engine();
         // A `more` part is only queued (it never reports EAGAIN), so only a final part
         // needs the retry loop; the engine hands the part back on each EAGAIN.
         let r = if dontwait || more {
             engine.send_part(data, more, true)
         } else {
             let mut pending = Some(data);
-            rb_self.blocking(ruby, SocketOption::SndTimeo, || {
+            this.blocking(ruby, SocketOption::SndTimeo, || {
                 let part = pending.take().expect("part present until sent");
                 match engine.try_send_final_part(part) {
                     Ok(None) => Ok(()),
@@ -529,7 +529,7 @@ impl Socket {
         };
         let sent = rule(ruby, r)?.is_some();
         if sent {
-            rb_self.log(format_args!(
+            this.log(format_args!(
                 "sent {len} bytes{}",
                 if more { " (more)" } else { "" }
             ));
@@ -573,30 +573,31 @@ impl Socket {
         Self::send_bytes(ruby, this, data, more, dontwait)
     }
 
-    /// Receives one part, whether more follow, and its connection's metadata; `None`
-    /// on any engine error (rbczmq's recv returns nil).
-    fn recv_bytes(
+    /// One part, received through `op` (an engine receive that never waits itself) and
+    /// waited for unless `dontwait`: the String, whether more parts follow, and whatever
+    /// else `op` returns. `None` on any engine error (rbczmq's recv returns nil), whose
+    /// errno `ZMQ.errno` then reports.
+    fn receive<T>(
         ruby: &Ruby,
-        rb_self: &Socket,
+        this: &Socket,
         dontwait: bool,
-    ) -> Result<Option<ReceivedPart>, Error> {
+        mut op: impl FnMut(&zmq_engine::Socket) -> zmq_engine::Result<(Bytes, bool, T)>,
+    ) -> Result<Option<(RString, bool, T)>, Error> {
         set_errno(0);
-        let engine = rb_self.engine();
+        let engine = this.engine();
         let r = if dontwait {
-            engine.recv_part_with_metadata(true)
+            op(engine)
         } else {
-            rb_self.blocking(ruby, SocketOption::RcvTimeo, || {
-                engine.recv_part_with_metadata(true)
-            })?
+            this.blocking(ruby, SocketOption::RcvTimeo, || op(engine))?
         };
         match r {
-            Ok((part, more, meta)) => {
-                rb_self.log(format_args!(
+            Ok((part, more, extra)) => {
+                this.log(format_args!(
                     "received {} bytes{}",
                     part.len(),
                     if more { " (more)" } else { "" }
                 ));
-                Ok(Some((ruby.str_from_slice(&part), more, meta)))
+                Ok(Some((ruby.str_from_slice(&part), more, extra)))
             }
             Err(e) => {
                 set_errno(e.errno());
@@ -605,33 +606,15 @@ impl Socket {
         }
     }
 
-    /// One part as a String, or `None` on any engine error: `recv` and `recv_nonblock`,
-    /// the calls every receive loop makes, so they skip the metadata `recv_bytes` carries.
+    /// `recv` and `recv_nonblock`, the calls every receive loop makes: unlike
+    /// `__recv_part` they leave the connection's metadata alone.
     fn recv_data(ruby: &Ruby, rb_self: Value, dontwait: bool) -> Result<Option<RString>, Error> {
         let this = Self::receiver(ruby, &rb_self)?;
         this.can_recv(ruby, rb_self)?;
-        set_errno(0);
-        let engine = this.engine();
-        let r = match engine.recv_part(true) {
-            Err(e) if e.is_again() && !dontwait => {
-                this.blocking(ruby, SocketOption::RcvTimeo, || engine.recv_part(true))?
-            }
-            r => r,
-        };
-        match r {
-            Ok((part, more)) => {
-                this.log(format_args!(
-                    "received {} bytes{}",
-                    part.len(),
-                    if more { " (more)" } else { "" }
-                ));
-                Ok(Some(ruby.str_from_slice(&part)))
-            }
-            Err(e) => {
-                set_errno(e.errno());
-                Ok(None)
-            }
-        }
+        let part = Self::receive(ruby, this, dontwait, |engine| {
+            engine.recv_part(true).map(|(part, more)| (part, more, ()))
+        })?;
+        Ok(part.map(|(data, _, ())| data))
     }
 
     fn recv(ruby: &Ruby, rb_self: Value) -> Result<Option<RString>, Error> {
@@ -652,7 +635,10 @@ impl Socket {
     ) -> Result<Option<(RString, bool, Option<RHash>)>, Error> {
         let this = Self::receiver(ruby, &rb_self)?;
         this.can_recv(ruby, rb_self)?;
-        let Some((data, more, meta)) = Self::recv_bytes(ruby, this, dontwait)? else {
+        let Some((data, more, meta)) = Self::receive(ruby, this, dontwait, |engine| {
+            engine.recv_part_with_metadata(true)
+        })?
+        else {
             return Ok(None);
         };
         let properties = match meta {
@@ -829,8 +815,6 @@ impl Socket {
 
 /// The text of an endpoint argument; invalid UTF-8 cannot name an endpoint (EINVAL).
 /// One received part: its data, whether more follow, its connection's metadata.
-type ReceivedPart = (RString, bool, Option<Arc<Metadata>>);
-
 /// A connection's metadata as a frozen Hash of frozen binary Strings.
 fn properties_hash(ruby: &Ruby, meta: &Metadata) -> Result<RHash, Error> {
     let hash = ruby.hash_new();
