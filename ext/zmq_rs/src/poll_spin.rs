@@ -6,15 +6,15 @@
 
 use crate::socket::Socket;
 use crate::wait;
-use magnus::{function, typed_data::Obj, Error, RArray, RModule, Ruby, TryConvert, Value};
+use magnus::{function, Error, RArray, RModule, Ruby, TryConvert, Value};
 use std::time::{Duration, Instant};
 
 /// The engine sockets behind the live ZMQ::Socket objects in `sockets`.
 fn engines(ruby: &Ruby, sockets: RArray) -> Result<Vec<zmq_engine::Socket>, Error> {
     let mut out = Vec::with_capacity(sockets.len());
     for value in sockets.into_iter() {
-        let socket = Obj::<Socket>::try_convert(value)?;
-        if Socket::alive(ruby, &socket).is_ok() {
+        let socket = Socket::receiver(ruby, &value)?;
+        if socket.check_alive(ruby, value).is_ok() {
             out.push(socket.engine().clone());
         }
     }

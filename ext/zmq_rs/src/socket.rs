@@ -185,7 +185,7 @@ impl Socket {
     }
 
     /// [`Socket::alive`] for a socket reached through its Ruby object `value`.
-    fn check_alive(&self, ruby: &Ruby, value: Value) -> Result<(), Error> {
+    pub(crate) fn check_alive(&self, ruby: &Ruby, value: Value) -> Result<(), Error> {
         if self.shared.is_destroyed() || (self.detached && self.engine().is_closed()) {
             return Err(zmq_error(
                 ruby,
@@ -223,14 +223,15 @@ impl Socket {
         self.can_use(ruby, value, "receive")
     }
 
-    /// The Socket inside `value`, the receiver of a send or receive call.
+    /// The Socket inside `value`: the receiver of a send or receive call, or a socket
+    /// handed to a poll.
     ///
-    /// Those calls take their receiver as a plain `Value` and come here instead of
-    /// taking an `Obj<Socket>`, because magnus checks an `Obj` argument's type with
+    /// Those per-message paths take a plain `Value` and come here instead of taking an
+    /// `Obj<Socket>`, because magnus checks an `Obj` argument's type with
     /// `rb_check_typeddata` under `rb_protect` (it raises on a mismatch): about 20 ns on
     /// every call, a tenth of a small `recv`. `rb_typeddata_is_kind_of` asks the same
     /// question without raising.
-    fn receiver<'v>(ruby: &Ruby, value: &'v Value) -> Result<&'v Socket, Error> {
+    pub(crate) fn receiver<'v>(ruby: &Ruby, value: &'v Value) -> Result<&'v Socket, Error> {
         let data_type: *const rb_sys::rb_data_type_t =
             (<Socket as TypedData>::data_type() as *const magnus::DataType).cast();
         let raw = value.as_raw();
@@ -813,8 +814,6 @@ impl Socket {
     }
 }
 
-/// The text of an endpoint argument; invalid UTF-8 cannot name an endpoint (EINVAL).
-/// One received part: its data, whether more follow, its connection's metadata.
 /// A connection's metadata as a frozen Hash of frozen binary Strings.
 fn properties_hash(ruby: &Ruby, meta: &Metadata) -> Result<RHash, Error> {
     let hash = ruby.hash_new();
@@ -828,6 +827,7 @@ fn properties_hash(ruby: &Ruby, meta: &Metadata) -> Result<RHash, Error> {
     Ok(hash)
 }
 
+/// The text of an endpoint argument; invalid UTF-8 cannot name an endpoint (EINVAL).
 fn endpoint_text(ruby: &Ruby, uri: RString) -> Result<String, Error> {
     String::from_utf8(uri.to_bytes().to_vec()).map_err(|_| {
         set_errno(libc::EINVAL);
