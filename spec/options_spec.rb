@@ -100,7 +100,7 @@ RSpec.describe "ZMQ::Socket options and per-type classes (gaps)" do
     expect(recv_within(xpub)).to eq("\x01topic")
   end
 
-  it "router_raw makes a ROUTER talk raw TCP" do
+  it "router_raw makes a ROUTER talk raw TCP, with no connect notice (libzmq 4.0)" do
     router = ctx.socket(:ROUTER)
     router.router_raw = true
     port = router.bind("tcp://127.0.0.1:*")
@@ -108,15 +108,59 @@ RSpec.describe "ZMQ::Socket options and per-type classes (gaps)" do
     client.write("hello")
     router.rcvtimeo = 5000
     identity = router.recv
-    body = router.recv
-    if body == "" # a connect notification [identity, ""] comes first, as with STREAM
-      expect(router.recv).to eq(identity)
-      body = router.recv
-    end
-    expect(identity).not_to be_nil
-    expect(body).to eq("hello")
+    expect(router.rcvmore?).to be(true)
+    expect(router.recv).to eq("hello")
+    router.sendm(identity)
+    router.send("pong")
+    expect(client.read(4)).to eq("pong")
   ensure
     client&.close
+  end
+
+  describe "STREAM" do
+    def raw_server(notify: nil)
+      server = ctx.socket(:STREAM)
+      server.stream_notify = notify unless notify.nil?
+      server.rcvtimeo = 5000
+      [server, server.bind("tcp://127.0.0.1:*")]
+    end
+
+    it "delivers a raw peer's first bytes first, and nothing when it leaves (libzmq 4.0)" do
+      server, port = raw_server
+      expect(server.stream_notify?).to be(false)
+      client = TCPSocket.new("127.0.0.1", port)
+      client.write("hello")
+      message = server.recv_message
+      expect(message.size).to eq(2)
+      identity = message.first.data
+      expect(message.last.data).to eq("hello")
+      server.sendm(identity)
+      server.send("world")
+      expect(client.read(5)).to eq("world")
+      client.close
+      server.rcvtimeo = 300
+      expect(server.recv).to be_nil # no disconnect notice: the receive times out
+    ensure
+      client&.close unless client&.closed?
+    end
+
+    it "announces connect and disconnect as [identity, \"\"] with stream_notify = true" do
+      server, port = raw_server(notify: true)
+      expect(server.stream_notify?).to be(true)
+      client = TCPSocket.new("127.0.0.1", port)
+      identity = server.recv
+      expect(server.recv).to eq("")
+      client.write("hi")
+      expect([server.recv, server.recv]).to eq([identity, "hi"])
+      client.close
+      expect([server.recv, server.recv]).to eq([identity, ""])
+    ensure
+      client&.close unless client&.closed?
+    end
+
+    it "refuses stream_notify on other socket types" do
+      expect { ctx.socket(:DEALER).stream_notify = true }.to raise_error(Errno::EINVAL)
+    end
   end
 
   describe "per-type classes" do

@@ -43,6 +43,16 @@ module ZMQ
       __setopt(:xpub_verbose, value)
     end
 
+    # STREAM and raw ROUTER (a zmq-rs extra; off, as in rbczmq's libzmq 4.0): when on,
+    # each raw peer's connect and disconnect arrive as [identity, ""].
+    def stream_notify?
+      __getopt(:stream_notify)
+    end
+
+    def stream_notify=(value)
+      __setopt(:stream_notify, value)
+    end
+
     # Binds (after the DNS SRV step for a URI that names no transport) and returns the
     # port: the real one for "tcp://...:*", else the number given (0 for inproc/ipc).
     def bind(uri)

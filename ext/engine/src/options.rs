@@ -32,6 +32,9 @@ pub enum SocketOption {
     RouterMandatory,
     RouterRaw,
     RouterHandover,
+    /// STREAM (and raw ROUTER): an empty message from a peer announces its connect and
+    /// its disconnect (`ZMQ_STREAM_NOTIFY`; on by default, as in libzmq 4.2 and later).
+    StreamNotify,
     XpubVerbose,
     ProbeRouter,
     ReqCorrelate,

@@ -167,6 +167,35 @@ fn stream_socket_talks_raw_tcp() {
 }
 
 #[test]
+fn stream_notify_off_gives_first_bytes_first_and_no_disconnect_notice() {
+    use std::io::Write;
+    use zmq_engine::SocketOption;
+    let ctx = Context::new();
+    let stream = ctx.socket(SocketType::Stream).unwrap();
+    assert_eq!(
+        stream.get_option(SocketOption::StreamNotify).unwrap(),
+        1i64.into(),
+        "on by default, as libzmq 4.3"
+    );
+    stream.set_option(SocketOption::StreamNotify, 0i64).unwrap();
+    stream.set_option(SocketOption::RcvTimeo, 5000i64).unwrap();
+    let ep = stream.bind("tcp://127.0.0.1:*").unwrap();
+    let mut client = std::net::TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
+    client.write_all(b"hello").unwrap();
+    let got = stream.recv(false).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got.get(1).unwrap(), "hello");
+    drop(client);
+    stream.set_option(SocketOption::RcvTimeo, 300i64).unwrap();
+    let after = stream.recv(false);
+    assert!(
+        matches!(&after, Err(e) if e.errno() == libc::EAGAIN),
+        "no disconnect notice: {after:?}"
+    );
+    ctx.terminate();
+}
+
+#[test]
 fn monitor_reports_listening_accepted_connected_and_disconnected() {
     use zmq_engine::monitor::*;
     let ctx = Context::new();

@@ -160,6 +160,14 @@ impl Context {
             Ok(s) => s,
             Err(e) => return Err(crate::errors::syscall_error(ruby, e.errno())),
         };
+        if matches!(kind, SocketType::Stream | SocketType::Router) {
+            // rbczmq's libzmq 4.0 announces no raw peer's connect or disconnect: a raw
+            // server's first message is the peer's first bytes (`stream_notify = true`
+            // gives libzmq 4.2's empty notices).
+            engine
+                .set_option(zmq_engine::SocketOption::StreamNotify, 0i64)
+                .expect("STREAM and ROUTER take StreamNotify");
+        }
         let shared = Arc::new(SockShared::new(engine));
         {
             let mut list = rb_self.shared.sockets();

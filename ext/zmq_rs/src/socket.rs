@@ -162,6 +162,7 @@ fn option_named(name: &str) -> Option<(SocketOption, OptKind)> {
         "delay_attach_on_connect" => (O::Immediate, Bool),
         "router_mandatory" => (O::RouterMandatory, Bool),
         "router_raw" => (O::RouterRaw, Bool),
+        "stream_notify" => (O::StreamNotify, Bool),
         "xpub_verbose" => (O::XpubVerbose, Bool),
         _ => return None,
     })

@@ -19,9 +19,11 @@ pub struct Router {
     next_generated: u32,
     mandatory: bool,
     handover: bool,
-    /// STREAM: peers are raw byte streams; connects and disconnects show up as an empty
-    /// message from that peer.
+    /// STREAM: peers are raw byte streams.
     stream: bool,
+    /// With `stream`: connects and disconnects show up as an empty message from that
+    /// peer.
+    notify: bool,
     notices: std::collections::VecDeque<Msg>,
 }
 
@@ -37,6 +39,7 @@ impl Default for Router {
             mandatory: false,
             handover: false,
             stream: false,
+            notify: true,
             notices: Default::default(),
         }
     }
@@ -93,7 +96,7 @@ impl Pattern for Router {
         } else {
             peer_identity
         };
-        if self.stream {
+        if self.stream && self.notify {
             self.notices
                 .push_back(Msg::from_parts([identity.clone(), Bytes::new()]));
         }
@@ -103,7 +106,7 @@ impl Pattern for Router {
     }
 
     fn detach(&mut self, id: PipeId) {
-        if self.stream {
+        if self.stream && self.notify {
             if let Some(identity) = self.identity_of.get(&id) {
                 self.notices
                     .push_back(Msg::from_parts([identity.clone(), Bytes::new()]));
@@ -170,6 +173,7 @@ impl Pattern for Router {
             SocketOption::RouterHandover => self.handover = flag_value(v)?,
             // A raw ROUTER talks to plain TCP peers exactly as a STREAM socket does.
             SocketOption::RouterRaw => self.stream = flag_value(v)?,
+            SocketOption::StreamNotify => self.notify = flag_value(v)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -179,6 +183,7 @@ impl Pattern for Router {
         match opt {
             SocketOption::RouterMandatory => Some(self.mandatory.into()),
             SocketOption::RouterHandover => Some(self.handover.into()),
+            SocketOption::StreamNotify => Some(self.notify.into()),
             _ => None,
         }
     }
