@@ -199,6 +199,7 @@ RSpec.describe "ZMQ::Frame and ZMQ::Message" do
       router.rcvtimeo = 5000
       received = router.recv_message
       expect(received.to_a.map(&:data)).to eq(["d1", "part 1", "part 2"])
+      expect(received.to_a.map(&:more?)).to eq([true, true, false]) # as czmq's zmsg_recv
       reply = ZMQ::Message("answer")
       reply.wrap(received.unwrap)
       expect(router.send_message(reply)).to be_nil

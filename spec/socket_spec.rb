@@ -119,6 +119,41 @@ RSpec.describe ZMQ::Socket do
       expect(ZMQ.errno).to eq(Errno::EADDRINUSE::Errno)
     end
 
+    it "binds a network interface by its name, as libzmq 4.0 does" do
+      inet = Socket.getifaddrs.select { |i| i.addr&.ipv4? }
+      expect(inet.map(&:name)).to include("lo")
+      inet.each do |nic|
+        sock = ctx.socket(:PULL)
+        port = sock.bind("tcp://#{nic.name}:*")
+        expect(sock.endpoints).to eq(["tcp://#{nic.addr.ip_address}:#{port}"])
+        TCPSocket.new(nic.addr.ip_address, port).close # really listening there
+        sock.close
+      end
+      expect { ctx.socket(:PULL).bind("tcp://no-such-nic0:*") }.to raise_error(Errno::ENODEV)
+    end
+
+    it "raises Errno::EINVAL when connecting to a host name that does not resolve" do
+      sock = ctx.socket(:PUSH)
+      expect { sock.connect("tcp://no-such-host.invalid:5000") }.to raise_error(Errno::EINVAL)
+      expect(sock.state).to eq(ZMQ::Socket::PENDING)
+    end
+
+    it "takes over an ipc path another socket is bound to, as libzmq does" do
+      path = File.join(Dir.tmpdir, "zmq-rs-takeover-#{Process.pid}.ipc")
+      old = ctx.socket(:PULL)
+      new = ctx.socket(:PULL)
+      push = ctx.socket(:PUSH)
+      expect([old.bind("ipc://#{path}"), new.bind("ipc://#{path}")]).to eq([0, 0])
+      push.connect("ipc://#{path}")
+      push.send("to the new binder")
+      new.rcvtimeo = 5000
+      expect(new.recv).to eq("to the new binder")
+      old.close
+      expect(File.exist?(path)).to be(true) # the old socket leaves the new one's file
+      new.close
+      expect(File.exist?(path)).to be(false)
+    end
+
     it "checks the argument type" do
       sock = ctx.socket(:PUB)
       expect { sock.real_bind(5555) }.to raise_error(TypeError, "wrong argument type Integer (expected String)")

@@ -164,8 +164,9 @@ module ZMQ
         data, more, properties = __recv_part(false)
         return nil unless data
 
-        # A fresh binary String already: the frame takes it without another copy.
-        message.add(ZMQ::Frame.__received(data, false, properties))
+        # A fresh binary String already: the frame takes it without another copy. Each
+        # frame keeps its MORE flag, as czmq's zmsg_recv keeps zframe_recv's frames.
+        message.add(ZMQ::Frame.__received(data, more, properties))
         return message unless more
       end
     end

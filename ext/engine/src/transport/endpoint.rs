@@ -44,7 +44,11 @@ impl Endpoint {
             };
             return Ok(SocketAddr::new(ip, port));
         }
-        resolve(host, port, ipv6)?
+        if let Some(ip) = interface_ip(host, ipv6) {
+            return Ok(SocketAddr::new(ip, port));
+        }
+        resolve(host, port, ipv6)
+            .map_err(|_| Error::new(libc::ENODEV))?
             .into_iter()
             .next()
             .ok_or_else(|| Error::new(libc::ENODEV))
@@ -55,7 +59,9 @@ impl Endpoint {
         if host == "*" {
             return Err(Error::inval("cannot connect to *"));
         }
-        let addrs = resolve(host, port, ipv6)?;
+        // A name that does not resolve is an invalid endpoint, as libzmq says (EINVAL).
+        let addrs = resolve(host, port, ipv6)
+            .map_err(|_| Error::inval(format!("cannot resolve {host}")))?;
         if addrs.is_empty() {
             return Err(Error::inval(format!("cannot resolve {host}")));
         }
@@ -74,10 +80,7 @@ fn resolve(host: &str, port: u16, ipv6: bool) -> Result<Vec<SocketAddr>> {
     if host == "lo" {
         return Ok(vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)]);
     }
-    let mut addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|_| Error::new(libc::ENODEV))?
-        .collect();
+    let mut addrs: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
     if !ipv6 {
         let v4: Vec<_> = addrs.iter().copied().filter(SocketAddr::is_ipv4).collect();
         if !v4.is_empty() {
@@ -86,6 +89,63 @@ fn resolve(host: &str, port: u16, ipv6: bool) -> Result<Vec<SocketAddr>> {
     }
     addrs.sort_by_key(|a| a.is_ipv6());
     Ok(addrs)
+}
+
+/// The address of the network interface called `name` (`eth0`), as libzmq binds
+/// interface names: its first IPv4 address, or with `ipv6` on its first address of
+/// either family (IPv6 preferred). `None` if no interface has that name.
+fn interface_ip(name: &str, ipv6: bool) -> Option<IpAddr> {
+    let mut found: Vec<IpAddr> = interface_addrs()
+        .into_iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, ip)| ip)
+        .collect();
+    if ipv6 {
+        found.sort_by_key(|ip| !ip.is_ipv6());
+    } else {
+        found.retain(IpAddr::is_ipv4);
+    }
+    found.into_iter().next()
+}
+
+/// Every (interface name, IP address) pair of this host, in the kernel's order.
+fn interface_addrs() -> Vec<(String, IpAddr)> {
+    let mut found = Vec::new();
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list` with a linked list it allocates, which is read
+    // below only while it lives and freed once with freeifaddrs.
+    if unsafe { libc::getifaddrs(&mut list) } != 0 {
+        return found;
+    }
+    let mut cur = list;
+    while !cur.is_null() {
+        // SAFETY: `cur` is a node of the list getifaddrs returned, not yet freed.
+        let ifa = unsafe { &*cur };
+        cur = ifa.ifa_next;
+        if ifa.ifa_addr.is_null() || ifa.ifa_name.is_null() {
+            continue;
+        }
+        // SAFETY: ifa_addr is non-null and points to a sockaddr owned by the list.
+        let ip = match i32::from(unsafe { (*ifa.ifa_addr).sa_family }) {
+            libc::AF_INET => {
+                // SAFETY: an AF_INET sockaddr is a sockaddr_in.
+                let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
+                IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)))
+            }
+            libc::AF_INET6 => {
+                // SAFETY: an AF_INET6 sockaddr is a sockaddr_in6.
+                let sin6 = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in6) };
+                IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr))
+            }
+            _ => continue,
+        };
+        // SAFETY: ifa_name is a NUL-terminated string owned by the list.
+        let name = unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) };
+        found.push((name.to_string_lossy().into_owned(), ip));
+    }
+    // SAFETY: `list` came from a successful getifaddrs and is freed exactly once.
+    unsafe { libc::freeifaddrs(list) };
+    found
 }
 
 fn parse_tcp(rest: &str) -> Result<Endpoint> {
@@ -172,6 +232,34 @@ mod tests {
             Endpoint::parse("foo://x").unwrap_err().errno(),
             libc::EPROTONOSUPPORT
         );
+    }
+
+    #[test]
+    fn binds_interface_names_and_refuses_unknown_ones() {
+        assert_eq!(
+            interface_ip("lo", false),
+            Some(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        );
+        assert_eq!(interface_ip("no-such-nic0", false), None);
+        // Every interface with an IPv4 address binds by its name.
+        let names: Vec<String> = interface_addrs()
+            .into_iter()
+            .filter(|(_, ip)| ip.is_ipv4())
+            .map(|(n, _)| n)
+            .collect();
+        assert!(names.iter().any(|n| n == "lo"), "{names:?}");
+        for name in names {
+            let addr = Endpoint::bind_addr(&name, 0, false).unwrap();
+            std::net::TcpListener::bind(addr).unwrap_or_else(|e| panic!("{name} {addr}: {e}"));
+        }
+        let err = Endpoint::bind_addr("no-such-nic0.invalid", 0, false).unwrap_err();
+        assert_eq!(err.errno(), libc::ENODEV);
+    }
+
+    #[test]
+    fn an_unresolvable_connect_is_einval() {
+        let err = Endpoint::connect_addrs("no-such-host.invalid", 5000, false).unwrap_err();
+        assert_eq!(err.errno(), libc::EINVAL);
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! ipc (unix-domain sockets): binding over a stale socket file left by a dead process,
-//! and the `ipc://*` wildcard.
+//! ipc (unix-domain sockets): binding over an existing socket file, and the `ipc://*`
+//! wildcard.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::io::ErrorKind;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 
 /// The file a listener bound. The socket that bound it removes it when it closes or
@@ -13,43 +14,47 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct SocketFile {
     pub path: PathBuf,
+    /// (device, inode) of the file this listener made: the path may since have been
+    /// taken over by another bind, whose file is not ours to remove.
+    id: Option<(u64, u64)>,
 }
 
 impl SocketFile {
     pub fn remove(&self) {
-        let _ = std::fs::remove_file(&self.path);
+        if self.id.is_some() && file_id(&self.path) == self.id {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Binds `path`, as libzmq does: a socket file already there is replaced, whether a
+/// dead process left it or a live socket still listens on it (that socket keeps the
+/// connections it has; new ones come here).
 pub fn bind(path: &Path) -> Result<(SocketFile, UnixListener)> {
     let path = if path == Path::new("*") {
         wildcard_path()
     } else {
         path.to_path_buf()
     };
-    match UnixListener::bind(&path) {
-        Ok(l) => finish(path, l),
+    let listener = match UnixListener::bind(&path) {
         Err(e) if e.kind() == ErrorKind::AddrInUse => {
-            // Someone still listening means the address is in use; a file nobody
-            // answers on is left over from a dead process (or from a listener being
-            // closed right now, which may remove it first) and may be replaced.
-            if UnixStream::connect(&path).is_ok() {
-                return Err(Error::new(libc::EADDRINUSE));
-            }
             match std::fs::remove_file(&path) {
                 Err(e) if e.kind() != ErrorKind::NotFound => return Err(e.into()),
                 _ => {}
             }
-            let l = UnixListener::bind(&path)?;
-            finish(path, l)
+            UnixListener::bind(&path)?
         }
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn finish(path: PathBuf, l: UnixListener) -> Result<(SocketFile, UnixListener)> {
-    l.set_nonblocking(true)?;
-    Ok((SocketFile { path }, l))
+        other => other?,
+    };
+    listener.set_nonblocking(true)?;
+    let id = file_id(&path);
+    Ok((SocketFile { path, id }, listener))
 }
 
 fn wildcard_path() -> PathBuf {
