@@ -13,6 +13,10 @@ require "socket"
 require "io/wait" # IO#wait_readable, used by every blocking call (core only from Ruby 3.2)
 
 module ZMQ
+  # Object's own to_s, for the inspect of classes whose to_s means something else.
+  KERNEL_TO_S = Kernel.instance_method(:to_s)
+  private_constant :KERNEL_TO_S
+
   # Numeric constants, with libzmq 4.0.7 / czmq 2.0.1 values.
   PAIR = 0
   PUB = 1

@@ -26,6 +26,10 @@ RSpec.describe "ZMQ::Frame and ZMQ::Message" do
       expect("#{frame}!").to eq("message!")
       expect(frame.strhex).to eq("6D657373616765")
       expect(frame.more?).to be(false)
+      # Ruby's default inspect of a C object, as rbczmq's: the address, no contents.
+      expect(frame.inspect).to eq(Kernel.instance_method(:to_s).bind_call(frame))
+      expect(frame.inspect).to match(/\A#<ZMQ::Frame:0x\h{16}>\z/)
+      expect(ZMQ::Message.new.inspect).to match(/\A#<ZMQ::Message:0x\h{16}>\z/)
       expect(ZMQ::Frame.new.size).to eq(0)
       expect(Class.new(ZMQ::Frame).new("x")).to be_an_instance_of(ZMQ::Frame)
       expect { ZMQ::Frame(1) }.to raise_error(TypeError, "wrong argument type Integer (expected String)")

@@ -32,8 +32,10 @@ module ZMQ
       end
     end
 
+    # Ruby's default form (#<ZMQ::Frame:0x00007f...>), as for rbczmq's C objects: without
+    # the instance variables a Ruby object's default inspect would list.
     def inspect
-      "#<#{self.class}:0x#{format('%016x', __id__)}>"
+      KERNEL_TO_S.bind_call(self)
     end
 
     # Byte count, or nil if gone.

@@ -40,8 +40,10 @@ module ZMQ
       @__gone = false
     end
 
+    # Ruby's default form (#<ZMQ::Frame:0x00007f...>), as for rbczmq's C objects: without
+    # the instance variables a Ruby object's default inspect would list.
     def inspect
-      "#<#{self.class}:0x#{format('%016x', __id__)}>"
+      KERNEL_TO_S.bind_call(self)
     end
 
     def gone?
