@@ -60,12 +60,10 @@ impl Endpoint {
             return Err(Error::inval("cannot connect to *"));
         }
         // A name that does not resolve is an invalid endpoint, as libzmq says (EINVAL).
-        let addrs = resolve(host, port, ipv6)
-            .map_err(|_| Error::inval(format!("cannot resolve {host}")))?;
-        if addrs.is_empty() {
-            return Err(Error::inval(format!("cannot resolve {host}")));
-        }
-        Ok(addrs)
+        resolve(host, port, ipv6)
+            .ok()
+            .filter(|addrs| !addrs.is_empty())
+            .ok_or_else(|| Error::inval(format!("cannot resolve {host}")))
     }
 }
 
