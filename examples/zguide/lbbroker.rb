@@ -51,21 +51,27 @@ worker_threads = Array.new(workers) do
     worker.connect(backend_endpoint)
     worker.send("READY")
     served = 0
-    # Each request arrives as [client identity]["" delimiter][body]; the REQ socket has
-    # already taken off the envelope the backend ROUTER addressed it with. recv returns
-    # nil once the context is destroyed.
-    while (client_id = worker.recv)
-      worker.recv # the delimiter
-      request = worker.recv
-      puts "Worker: #{request}"
-      # A REQ socket refuses sendm (it sends one-part requests), so a reply that carries
-      # the client's envelope goes out as a Message.
-      reply = ZMQ::Message.new
-      reply.addstr(client_id)
-      reply.addstr("")
-      reply.addstr("OK")
-      worker.send_message(reply)
-      served += 1
+    begin
+      # Each request arrives as [client identity]["" delimiter][body]; the REQ socket has
+      # already taken off the envelope the backend ROUTER addressed it with. recv returns
+      # nil once the context is destroyed.
+      while (client_id = worker.recv)
+        worker.recv # the delimiter
+        request = worker.recv
+        puts "Worker: #{request}"
+        # A REQ socket refuses sendm (it sends one-part requests), so a reply that carries
+        # the client's envelope goes out as a Message.
+        reply = ZMQ::Message.new
+        reply.addstr(client_id)
+        reply.addstr("")
+        reply.addstr("OK")
+        worker.send_message(reply)
+        served += 1
+      end
+    rescue ZMQ::Error
+      # ctx.destroy wakes a worker blocked in recv (which returns nil); one that has
+      # just sent its reply and not yet called recv finds its socket gone instead.
+      nil
     end
     served
   end

@@ -48,18 +48,24 @@ worker_threads = Array.new(workers) do
     worker.connect(backend_endpoint)
     worker.send_message(ZMQ::Message("READY"))
     served = 0
-    while (request = worker.recv_message)
-      puts "Worker: #{request.last}"
-      # [client identity][""][body]: keep the envelope, answer with a new body.
-      client_id = request.pop
-      delimiter = request.pop
-      reply = ZMQ::Message.new
-      reply.add(client_id)
-      reply.add(delimiter)
-      reply.addstr("OK")
-      request.destroy
-      worker.send_message(reply)
-      served += 1
+    begin
+      while (request = worker.recv_message)
+        puts "Worker: #{request.last}"
+        # [client identity][""][body]: keep the envelope, answer with a new body.
+        client_id = request.pop
+        delimiter = request.pop
+        reply = ZMQ::Message.new
+        reply.add(client_id)
+        reply.add(delimiter)
+        reply.addstr("OK")
+        request.destroy
+        worker.send_message(reply)
+        served += 1
+      end
+    rescue ZMQ::Error
+      # ctx.destroy wakes a worker blocked in recv (which returns nil); one that has
+      # just sent its reply and not yet called recv finds its socket gone instead.
+      nil
     end
     served
   end

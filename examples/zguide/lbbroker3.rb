@@ -59,11 +59,17 @@ worker_threads = Array.new(workers) do
     worker.connect(backend_endpoint)
     worker.send_message(ZMQ::Message("READY"))
     served = 0
-    while (request = worker.recv_message)
-      puts "Worker: #{request.last}"
-      request.last.reset("OK") # the envelope stays, the body becomes the reply
-      worker.send_message(request)
-      served += 1
+    begin
+      while (request = worker.recv_message)
+        puts "Worker: #{request.last}"
+        request.last.reset("OK") # the envelope stays, the body becomes the reply
+        worker.send_message(request)
+        served += 1
+      end
+    rescue ZMQ::Error
+      # ctx.destroy wakes a worker blocked in recv (which returns nil); one that has
+      # just sent its reply and not yet called recv finds its socket gone instead.
+      nil
     end
     served
   end
