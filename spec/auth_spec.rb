@@ -221,6 +221,24 @@ RSpec.describe ZMQ::Auth do
       auth&.stop
     end
 
+    it "keeps them on a REP socket's requests (the envelope is taken off)" do
+      auth = described_class.new(ctx).configure_plain(passwords: { "admin" => "s3cret" })
+      rep = ctx.socket(:REP)
+      rep.plain_server = true
+      rep.rcvtimeo = 5000
+      port = rep.bind("tcp://127.0.0.1:*")
+      req = ctx.socket(:REQ)
+      req.plain_username = "admin"
+      req.plain_password = "s3cret"
+      req.connect("tcp://127.0.0.1:#{port}")
+      req.send("question")
+      frame = rep.recv_frame
+      expect(frame.data).to eq("question")
+      expect([frame.meta("User-Id"), frame.meta("Socket-Type")]).to eq(%w[admin REQ])
+    ensure
+      auth&.stop
+    end
+
     it "gives a CURVE peer's public key as its user id" do
       auth = described_class.new(ctx).configure_curve(ZMQ::Auth::CURVE_ALLOW_ANY)
       pull, endpoint = curve_pull(server_cert)

@@ -18,8 +18,9 @@ module ZMQ
   #
   # Without configure_plain, PLAIN clients are refused; without configure_curve, CURVE
   # clients are refused (configure_curve(ZMQ::Auth::CURVE_ALLOW_ANY) accepts any key:
-  # encryption without client authentication). Without any ZMQ::Auth, a context's CURVE
-  # servers accept every client key and PLAIN servers every password (libzmq's rule).
+  # encryption without client authentication). Without any ZMQ::Auth (no ZAP handler),
+  # a context's CURVE servers accept every client key and its PLAIN servers refuse every
+  # client, as libzmq's do.
   #
   # Refusals are reported to socket monitors as ZMQ::EVENT_HANDSHAKE_FAILED_AUTH (the
   # value is the ZAP status code, 400). The authenticator never logs credentials.

@@ -73,6 +73,41 @@ fn plain_peer_gets_user_id_socket_type_and_peer_address() {
     });
 }
 
+/// REP takes the envelope off a request; the body keeps the connection's metadata, and
+/// REQ's reply keeps it too.
+#[test]
+fn rep_requests_and_req_replies_keep_metadata() {
+    bounded(30, || {
+        let ctx = Context::new();
+        let auth = Authenticator::new(&ctx).unwrap();
+        auth.configure_plain("*", [("admin", "secret")]);
+        let rep = sock(&ctx, SocketType::Rep);
+        rep.set_option(SocketOption::PlainServer, true).unwrap();
+        let ep = rep.bind("tcp://127.0.0.1:*").unwrap();
+        let req = sock(&ctx, SocketType::Req);
+        req.set_option(SocketOption::PlainUsername, "admin")
+            .unwrap();
+        req.set_option(SocketOption::PlainPassword, "secret")
+            .unwrap();
+        req.connect(&ep).unwrap();
+        req.send(Msg::new("question"), false).unwrap();
+
+        let (parts, meta) = recv_parts_with_metadata(&rep);
+        assert_eq!(parts, [b"question".to_vec()]);
+        let meta = meta.expect("a PLAIN request carries metadata on REP");
+        assert_eq!(property(&meta, "User-Id").as_deref(), Some("admin"));
+        assert_eq!(property(&meta, "Socket-Type").as_deref(), Some("REQ"));
+
+        rep.send(Msg::new("answer"), false).unwrap();
+        let (parts, meta) = recv_parts_with_metadata(&req);
+        assert_eq!(parts, [b"answer".to_vec()]);
+        let meta = meta.expect("the reply carries the server's properties");
+        assert_eq!(property(&meta, "Socket-Type").as_deref(), Some("REP"));
+        drop(auth);
+        ctx.terminate();
+    });
+}
+
 #[test]
 fn curve_peer_user_id_is_its_public_key_and_router_keeps_metadata() {
     bounded(30, || {

@@ -166,12 +166,11 @@ impl XSub {
         }
     }
 
-    /// Sends every subscription to a new (or reconnected) publisher, in sorted order
-    /// as libzmq does, so peers see the same sequence whichever library subscribes.
+    /// Sends every subscription to a new (or reconnected) publisher, in byte order (the
+    /// set's own) as libzmq does, so peers see the same sequence whichever library
+    /// subscribes.
     fn send_all_subscriptions(&self, pipe: &PipeEnd) {
-        let mut prefixes: Vec<&Bytes> = self.subs.prefixes().collect();
-        prefixes.sort();
-        for prefix in prefixes {
+        for prefix in self.subs.prefixes() {
             pipe.tx.push(subscription_msg(true, prefix));
         }
     }

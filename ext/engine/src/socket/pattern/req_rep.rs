@@ -121,6 +121,7 @@ impl Pattern for Rep {
             return Err(Error::fsm());
         }
         while let Some((from, msg)) = self.fq.recv() {
+            let meta = msg.metadata().cloned();
             let mut parts = msg.into_parts();
             let Some(delim) = parts.iter().position(|p| p.is_empty()) else {
                 continue; // no envelope: malformed request
@@ -130,7 +131,10 @@ impl Pattern for Rep {
             }
             let body = parts.split_off(delim + 1);
             self.pending_reply = Some((from, parts));
-            return Ok(Msg::from_parts(body));
+            // The request keeps the properties of the connection it came in on.
+            let mut request = Msg::from_parts(body);
+            request.set_metadata(meta);
+            return Ok(request);
         }
         Err(Error::again())
     }

@@ -1,11 +1,13 @@
 //! A counted set of subscription prefixes.
 
 use bytes::Bytes;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
+/// Kept in byte order: libzmq walks its subscription trie in that order, so an XPUB
+/// reports a departed subscriber's prefixes (and re-sends them on reconnect) in it too.
 #[derive(Default, Clone, Debug)]
 pub struct Subscriptions {
-    counts: HashMap<Bytes, usize>,
+    counts: BTreeMap<Bytes, usize>,
 }
 
 impl Subscriptions {
@@ -48,6 +50,16 @@ impl Subscriptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_come_in_byte_order() {
+        let mut s = Subscriptions::default();
+        for p in ["m", "b", "zz", "a", "ab", ""] {
+            s.add(Bytes::from(p));
+        }
+        let order: Vec<&[u8]> = s.prefixes().map(|p| &p[..]).collect();
+        assert_eq!(order, [&b""[..], b"a", b"ab", b"b", b"m", b"zz"]);
+    }
 
     #[test]
     fn counts_and_prefix_matching() {
