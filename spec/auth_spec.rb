@@ -27,10 +27,7 @@ RSpec.describe ZMQ::Auth do
   end
 
   def plain_delivers?(pull, endpoint, user, password, ms = 400)
-    push = ctx.socket(:PUSH)
-    push.plain_username = user
-    push.plain_password = password
-    push.connect(endpoint)
+    push = plain_client(:PUSH, endpoint, user, password)
     push.sndtimeo = ms
     push.send("probe")
     got = recv_within(pull, ms)
@@ -38,10 +35,19 @@ RSpec.describe ZMQ::Auth do
     got == "probe"
   end
 
-  def plain_pull
-    pull = ctx.socket(:PULL)
-    pull.plain_server = true
-    [pull, "tcp://127.0.0.1:#{pull.bind('tcp://127.0.0.1:*')}"]
+  # A PLAIN server socket bound to an ephemeral port, and its endpoint.
+  def plain_server(type = :PULL)
+    server = ctx.socket(type)
+    server.plain_server = true
+    [server, "tcp://127.0.0.1:#{server.bind('tcp://127.0.0.1:*')}"]
+  end
+
+  def plain_client(type, endpoint, user, password)
+    client = ctx.socket(type)
+    client.plain_username = user
+    client.plain_password = password
+    client.connect(endpoint)
+    client
   end
 
   let(:server_cert) { ZMQ::Cert.new }
@@ -169,7 +175,7 @@ RSpec.describe ZMQ::Auth do
   describe "PLAIN" do
     it "checks usernames and passwords from a Hash" do
       auth = described_class.new(ctx)
-      pull, endpoint = plain_pull
+      pull, endpoint = plain_server
       expect(plain_delivers?(pull, endpoint, "admin", "s3cret")).to be(false)
       auth.configure_plain(passwords: { admin: "s3cret", "bob" => "pw=with=equals" })
       expect(plain_delivers?(pull, endpoint, "admin", "s3cret")).to be(true)
@@ -186,7 +192,7 @@ RSpec.describe ZMQ::Auth do
         File.write(file, "# users\nadmin=s3cret\nbob=pw=x\n=nouser\nnot a line\n")
         expect(described_class.__password_file(file)).to eq([%w[admin s3cret], %w[bob pw=x]])
         auth = described_class.new(ctx).configure_plain("*", file: file)
-        pull, endpoint = plain_pull
+        pull, endpoint = plain_server
         expect(plain_delivers?(pull, endpoint, "admin", "s3cret")).to be(true)
         expect(plain_delivers?(pull, endpoint, "bob", "pw=x")).to be(true)
         expect(plain_delivers?(pull, endpoint, "admin", "nope")).to be(false)
@@ -199,11 +205,8 @@ RSpec.describe ZMQ::Auth do
   describe "what received frames say about their sender" do
     it "gives a PLAIN peer's user id, socket type and address, on every part" do
       auth = described_class.new(ctx).configure_plain(passwords: { "admin" => "s3cret" })
-      pull, endpoint = plain_pull
-      push = ctx.socket(:PUSH)
-      push.plain_username = "admin"
-      push.plain_password = "s3cret"
-      push.connect(endpoint)
+      pull, endpoint = plain_server
+      push = plain_client(:PUSH, endpoint, "admin", "s3cret")
       push.sendm("head")
       push.send("tail")
       frames = pull.recv_message.to_a
@@ -223,15 +226,9 @@ RSpec.describe ZMQ::Auth do
 
     it "keeps them on a REP socket's requests (the envelope is taken off)" do
       auth = described_class.new(ctx).configure_plain(passwords: { "admin" => "s3cret" })
-      rep = ctx.socket(:REP)
-      rep.plain_server = true
+      rep, endpoint = plain_server(:REP)
       rep.rcvtimeo = 5000
-      port = rep.bind("tcp://127.0.0.1:*")
-      req = ctx.socket(:REQ)
-      req.plain_username = "admin"
-      req.plain_password = "s3cret"
-      req.connect("tcp://127.0.0.1:#{port}")
-      req.send("question")
+      plain_client(:REQ, endpoint, "admin", "s3cret").send("question")
       frame = rep.recv_frame
       expect(frame.data).to eq("question")
       expect([frame.meta("User-Id"), frame.meta("Socket-Type")]).to eq(%w[admin REQ])
@@ -268,14 +265,8 @@ RSpec.describe ZMQ::Auth do
         handler.send_message(reply)
         request
       end
-      pull = ctx.socket(:PULL)
-      pull.plain_server = true
-      port = pull.bind("tcp://127.0.0.1:*")
-      push = ctx.socket(:PUSH)
-      push.plain_username = "carol"
-      push.plain_password = "anything"
-      push.connect("tcp://127.0.0.1:#{port}")
-      push.send("order")
+      pull, endpoint = plain_server
+      plain_client(:PUSH, endpoint, "carol", "anything").send("order")
       frame = pull.recv_frame
       request = answering.value
       expect(request.values_at(0, 5, 6, 7)).to eq(%w[1.0 PLAIN carol anything])

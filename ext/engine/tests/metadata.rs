@@ -34,21 +34,26 @@ fn recv_parts_with_metadata(s: &Socket) -> (Vec<Vec<u8>>, Option<std::sync::Arc<
     }
 }
 
+/// A PLAIN server of type `server` bound on tcp and a client of type `client` logged in
+/// to it as admin/secret (which `auth` must accept).
+fn plain_pair(ctx: &Context, server: SocketType, client: SocketType) -> (Socket, Socket) {
+    let s = sock(ctx, server);
+    s.set_option(SocketOption::PlainServer, true).unwrap();
+    let ep = s.bind("tcp://127.0.0.1:*").unwrap();
+    let c = sock(ctx, client);
+    c.set_option(SocketOption::PlainUsername, "admin").unwrap();
+    c.set_option(SocketOption::PlainPassword, "secret").unwrap();
+    c.connect(&ep).unwrap();
+    (s, c)
+}
+
 #[test]
 fn plain_peer_gets_user_id_socket_type_and_peer_address() {
     bounded(30, || {
         let ctx = Context::new();
         let auth = Authenticator::new(&ctx).unwrap();
         auth.configure_plain("*", [("admin", "secret")]);
-        let pull = sock(&ctx, SocketType::Pull);
-        pull.set_option(SocketOption::PlainServer, true).unwrap();
-        let ep = pull.bind("tcp://127.0.0.1:*").unwrap();
-        let push = sock(&ctx, SocketType::Push);
-        push.set_option(SocketOption::PlainUsername, "admin")
-            .unwrap();
-        push.set_option(SocketOption::PlainPassword, "secret")
-            .unwrap();
-        push.connect(&ep).unwrap();
+        let (pull, push) = plain_pair(&ctx, SocketType::Pull, SocketType::Push);
         push.send(Msg::from_parts(["head", "tail"]), false).unwrap();
 
         let (parts, meta) = recv_parts_with_metadata(&pull);
@@ -81,15 +86,7 @@ fn rep_requests_and_req_replies_keep_metadata() {
         let ctx = Context::new();
         let auth = Authenticator::new(&ctx).unwrap();
         auth.configure_plain("*", [("admin", "secret")]);
-        let rep = sock(&ctx, SocketType::Rep);
-        rep.set_option(SocketOption::PlainServer, true).unwrap();
-        let ep = rep.bind("tcp://127.0.0.1:*").unwrap();
-        let req = sock(&ctx, SocketType::Req);
-        req.set_option(SocketOption::PlainUsername, "admin")
-            .unwrap();
-        req.set_option(SocketOption::PlainPassword, "secret")
-            .unwrap();
-        req.connect(&ep).unwrap();
+        let (rep, req) = plain_pair(&ctx, SocketType::Rep, SocketType::Req);
         req.send(Msg::new("question"), false).unwrap();
 
         let (parts, meta) = recv_parts_with_metadata(&rep);
