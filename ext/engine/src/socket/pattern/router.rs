@@ -24,6 +24,9 @@ pub struct Router {
     /// With `stream`: connects and disconnects show up as an empty message from that
     /// peer.
     notify: bool,
+    /// Peers this socket hung up on itself (an empty frame to a STREAM peer): their
+    /// disconnect is not announced back, as in libzmq.
+    closed_by_us: std::collections::HashSet<PipeId>,
     notices: std::collections::VecDeque<Msg>,
 }
 
@@ -40,6 +43,7 @@ impl Default for Router {
             handover: false,
             stream: false,
             notify: true,
+            closed_by_us: Default::default(),
             notices: Default::default(),
         }
     }
@@ -106,7 +110,8 @@ impl Pattern for Router {
     }
 
     fn detach(&mut self, id: PipeId) {
-        if self.stream && self.notify {
+        let closed_by_us = self.closed_by_us.remove(&id);
+        if self.stream && self.notify && !closed_by_us {
             if let Some(identity) = self.identity_of.get(&id) {
                 self.notices
                     .push_back(Msg::from_parts([identity.clone(), Bytes::new()]));
@@ -129,6 +134,7 @@ impl Pattern for Router {
         };
         if self.stream && msg.len() == 1 && msg.first().is_empty() {
             // An empty frame to a STREAM peer closes the connection.
+            self.closed_by_us.insert(pipe.id);
             pipe.shut();
             return Ok(());
         }
