@@ -34,9 +34,15 @@ fn recv_parts_with_metadata(s: &Socket) -> (Vec<Vec<u8>>, Option<std::sync::Arc<
     }
 }
 
-/// A PLAIN server of type `server` bound on tcp and a client of type `client` logged in
-/// to it as admin/secret (which `auth` must accept).
-fn plain_pair(ctx: &Context, server: SocketType, client: SocketType) -> (Socket, Socket) {
+/// An authenticator that knows admin/secret, a PLAIN server of type `server` bound on
+/// tcp, and a client of type `client` logged in to it as admin.
+fn plain_pair(
+    ctx: &Context,
+    server: SocketType,
+    client: SocketType,
+) -> (Authenticator, Socket, Socket) {
+    let auth = Authenticator::new(ctx).unwrap();
+    auth.configure_plain("*", [("admin", "secret")]);
     let s = sock(ctx, server);
     s.set_option(SocketOption::PlainServer, true).unwrap();
     let ep = s.bind("tcp://127.0.0.1:*").unwrap();
@@ -44,16 +50,14 @@ fn plain_pair(ctx: &Context, server: SocketType, client: SocketType) -> (Socket,
     c.set_option(SocketOption::PlainUsername, "admin").unwrap();
     c.set_option(SocketOption::PlainPassword, "secret").unwrap();
     c.connect(&ep).unwrap();
-    (s, c)
+    (auth, s, c)
 }
 
 #[test]
 fn plain_peer_gets_user_id_socket_type_and_peer_address() {
     bounded(30, || {
         let ctx = Context::new();
-        let auth = Authenticator::new(&ctx).unwrap();
-        auth.configure_plain("*", [("admin", "secret")]);
-        let (pull, push) = plain_pair(&ctx, SocketType::Pull, SocketType::Push);
+        let (auth, pull, push) = plain_pair(&ctx, SocketType::Pull, SocketType::Push);
         push.send(Msg::from_parts(["head", "tail"]), false).unwrap();
 
         let (parts, meta) = recv_parts_with_metadata(&pull);
@@ -84,9 +88,7 @@ fn plain_peer_gets_user_id_socket_type_and_peer_address() {
 fn rep_requests_and_req_replies_keep_metadata() {
     bounded(30, || {
         let ctx = Context::new();
-        let auth = Authenticator::new(&ctx).unwrap();
-        auth.configure_plain("*", [("admin", "secret")]);
-        let (rep, req) = plain_pair(&ctx, SocketType::Rep, SocketType::Req);
+        let (auth, rep, req) = plain_pair(&ctx, SocketType::Rep, SocketType::Req);
         req.send(Msg::new("question"), false).unwrap();
 
         let (parts, meta) = recv_parts_with_metadata(&rep);

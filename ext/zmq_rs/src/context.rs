@@ -164,9 +164,9 @@ impl Context {
             // rbczmq's libzmq 4.0 announces no raw peer's connect or disconnect: a raw
             // server's first message is the peer's first bytes (`stream_notify = true`
             // gives libzmq 4.2's empty notices).
-            engine
-                .set_option(zmq_engine::SocketOption::StreamNotify, 0i64)
-                .expect("STREAM and ROUTER take StreamNotify");
+            if let Err(e) = engine.set_option(zmq_engine::SocketOption::StreamNotify, 0i64) {
+                return Err(crate::errors::syscall_error(ruby, e.errno()));
+            }
         }
         let shared = Arc::new(SockShared::new(engine));
         {
